@@ -1,0 +1,196 @@
+// Package app wires configuration, the JetStream connection and the stages
+// into running workers. It is the composition root shared by the one-shot
+// backup, the long-running service and per-stage workers, so the commands in
+// cmd/gravedancer stay flags and wiring only.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"gravedancer/internal/config"
+	"gravedancer/internal/dumper"
+	"gravedancer/internal/job"
+	"gravedancer/internal/pipeline"
+	"gravedancer/internal/store"
+	"gravedancer/stages/check"
+	"gravedancer/stages/dump"
+	"gravedancer/stages/plan"
+	"gravedancer/stages/stats"
+)
+
+// Route is the region stages this build runs, in order. Restore, ship and
+// retain join it as they are built; a job is announced done after the last.
+var Route = []string{job.StageDump, job.StageStats, job.StageCheck}
+
+// AllStages is plan plus the route.
+func AllStages() []string { return append([]string{job.StagePlan}, Route...) }
+
+// ErrNoNATS is returned when a command needs an external NATS and none is set.
+var ErrNoNATS = errors.New("GD_NATS_URL: not set; this command talks to a running service")
+
+// Conn is a JetStream connection, to an external server or an embedded one.
+type Conn struct {
+	NC       *nats.Conn
+	JS       jetstream.JetStream
+	embedded *pipeline.Embedded
+}
+
+// Connect connects to GD_NATS_URL, or starts the embedded server when it is
+// empty and allowEmbedded is set.
+func Connect(cfg *config.Config, name string, allowEmbedded bool, log *slog.Logger) (*Conn, error) {
+	c := &Conn{}
+	var err error
+	switch {
+	case cfg.NATSURL != "":
+		c.NC, err = nats.Connect(cfg.NATSURL, natsOptions(cfg, name, log)...)
+		if err != nil {
+			return nil, fmt.Errorf("connect %s: %w", redactURL(cfg.NATSURL), err)
+		}
+	case allowEmbedded:
+		if c.embedded, err = pipeline.StartEmbedded(cfg.StateDir, ""); err != nil {
+			return nil, err
+		}
+		if c.NC, err = c.embedded.Connect(name); err != nil {
+			c.embedded.Shutdown()
+			return nil, err
+		}
+	default:
+		return nil, ErrNoNATS
+	}
+	if c.JS, err = jetstream.New(c.NC); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("jetstream: %w", err)
+	}
+	return c, nil
+}
+
+func natsOptions(cfg *config.Config, name string, log *slog.Logger) []nats.Option {
+	opts := []nats.Option{
+		nats.Name(name), nats.MaxReconnects(-1), nats.ReconnectWait(time.Second),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) { log.Warn("nats disconnected", "err", err) }),
+		nats.ReconnectHandler(func(nc *nats.Conn) { log.Info("nats reconnected", "url", redactURL(nc.ConnectedUrl())) }),
+	}
+	if cfg.NATSCreds != "" {
+		opts = append(opts, nats.UserCredentials(cfg.NATSCreds))
+	}
+	return opts
+}
+
+// redactURL drops user:password from a NATS URL before it is printed.
+func redactURL(u string) string {
+	if at := strings.LastIndex(u, "@"); at >= 0 {
+		if i := strings.Index(u, "://"); i >= 0 && i < at {
+			return u[:i+3] + "[redacted]@" + u[at+1:]
+		}
+	}
+	return u
+}
+
+// Close drains the connection and stops an embedded server.
+func (c *Conn) Close() {
+	if c.NC != nil {
+		_ = c.NC.Drain()
+		c.NC.Close()
+	}
+	if c.embedded != nil {
+		c.embedded.Shutdown()
+	}
+}
+
+// Pipeline returns the pipeline for cfg on c.
+func Pipeline(cfg *config.Config, c *Conn, log *slog.Logger) *pipeline.Pipeline {
+	return pipeline.New(c.JS, pipeline.Options{
+		Route: Route, AckWait: cfg.AckWait, MaxDeliver: cfg.MaxDeliver,
+		RetryDelay: cfg.RetryDelay, Logger: log,
+	})
+}
+
+// Workers runs the named stages until stop is called.
+type Workers struct {
+	workers []*pipeline.Worker
+	stopAdv func()
+}
+
+// StartWorkers sets up streams and starts one worker per named stage, plus
+// the max-deliveries watcher.
+func StartWorkers(ctx context.Context, cfg *config.Config, p *pipeline.Pipeline, names []string, log *slog.Logger) (*Workers, error) {
+	if err := p.Setup(ctx); err != nil {
+		return nil, err
+	}
+	w := &Workers{}
+	var err error
+	if w.stopAdv, err = p.WatchMaxDeliveries(ctx); err != nil {
+		return nil, err
+	}
+	spool := &store.Spool{Dir: cfg.SpoolDir}
+	for _, name := range names {
+		wk, err := worker(cfg, p, spool, name, log)
+		if err == nil {
+			err = wk.Start(ctx)
+		}
+		if err != nil {
+			w.Stop()
+			return nil, err
+		}
+		w.workers = append(w.workers, wk)
+	}
+	return w, nil
+}
+
+func worker(cfg *config.Config, p *pipeline.Pipeline, spool *store.Spool, name string, log *slog.Logger) (*pipeline.Worker, error) {
+	switch name {
+	case job.StagePlan:
+		return p.PlanWorker(&plan.Stage{Regions: cfg.Regions}), nil
+	case job.StageDump:
+		d := &dumper.Dumper{Spool: spool, Opts: DumpOptions(cfg)}
+		return p.StageWorker(&dump.Stage{Dumper: d, Spool: spool, Regions: cfg.Regions, Logger: log}, cfg.DumpConcurrency), nil
+	case job.StageStats:
+		return p.StageWorker(&stats.Stage{Spool: spool, Logger: log}, cfg.StatsConcurrency), nil
+	case job.StageCheck:
+		return p.StageWorker(&check.Stage{Spool: spool, Logger: log}, cfg.CheckConcurrency), nil
+	}
+	return nil, fmt.Errorf("unknown stage %q (stages: %s)", name, strings.Join(AllStages(), ", "))
+}
+
+// DumpOptions maps configuration to dumper options.
+func DumpOptions(cfg *config.Config) dumper.Options {
+	return dumper.Options{
+		Tool: cfg.DumpTool, ExtraFlags: strings.Fields(cfg.DumpFlags), Consistency: cfg.Consistency,
+		Compression: cfg.Compress, Level: cfg.CompressLevel, Timeout: cfg.DumpTimeout, TempDir: cfg.StateDir,
+	}
+}
+
+// Stop stops every worker and waits for in-flight jobs.
+func (w *Workers) Stop() {
+	for _, wk := range slices.Backward(w.workers) {
+		wk.Stop()
+	}
+	if w.stopAdv != nil {
+		w.stopAdv()
+	}
+}
+
+// ParseStages reads a --stages list; "all" is every stage.
+func ParseStages(s string) ([]string, error) {
+	if s == "" || s == "all" {
+		return AllStages(), nil
+	}
+	var out []string
+	for _, name := range strings.Split(s, ",") {
+		name = strings.TrimSpace(name)
+		if !slices.Contains(AllStages(), name) {
+			return nil, fmt.Errorf("unknown stage %q (stages: %s)", name, strings.Join(AllStages(), ", "))
+		}
+		out = append(out, name)
+	}
+	return out, nil
+}

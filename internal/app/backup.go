@@ -1,0 +1,92 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"gravedancer/internal/config"
+	"gravedancer/internal/job"
+	"gravedancer/internal/pipeline"
+	"gravedancer/internal/report"
+	"gravedancer/internal/store"
+)
+
+// OnceOptions shape a one-shot backup.
+type OnceOptions struct {
+	Regions []string      // empty = all configured
+	Timeout time.Duration // 0 = wait until every region is finished
+}
+
+// Once is a whole run in this process, the cron drop-in: take the state-dir
+// lock, start every stage, trigger, wait for each region to finish or be
+// excluded, stop, and write the run report. The report is returned even when
+// the run was cut short, with unfinished regions marked pending.
+func Once(ctx context.Context, cfg *config.Config, opts OnceOptions, log *slog.Logger) (*report.Report, string, error) {
+	lock, err := store.AcquireLock(cfg.StateDir)
+	if err != nil {
+		return nil, "", err
+	}
+	defer lock.Release()
+	conn, err := Connect(cfg, "gravedancer-backup", true, log)
+	if err != nil {
+		return nil, "", err
+	}
+	defer conn.Close()
+	p := Pipeline(cfg, conn, log)
+	workers, err := StartWorkers(ctx, cfg, p, AllStages(), log)
+	if err != nil {
+		return nil, "", err
+	}
+	defer workers.Stop()
+
+	run := NewRunID(time.Now(), true)
+	watch, err := WatchRun(ctx, conn.JS, run)
+	if err != nil {
+		return nil, "", err
+	}
+	host, _ := os.Hostname()
+	t := &job.Trigger{V: job.Version, Run: run, Regions: opts.Regions, At: time.Now().UTC(), By: host + " backup"}
+	if _, err := pipeline.Trigger(ctx, conn.JS, t); err != nil {
+		return nil, "", err
+	}
+	log.Info("run started", "run", run, "regions", len(cfg.Regions))
+	wctx, cancel := withOptionalTimeout(ctx, opts.Timeout)
+	defer cancel()
+	rep, werr := watch.Wait(wctx, func(g report.Region) {
+		log.Info("region finished", "run", run, "region", g.Region, "outcome", g.Outcome, "reached", g.Reached)
+	})
+	workers.Stop()
+	path, err := report.Write(&store.Spool{Dir: cfg.SpoolDir}, rep)
+	if err != nil {
+		return rep, "", err
+	}
+	if werr != nil {
+		return rep, path, fmt.Errorf("run %s did not finish: %w", run, werr)
+	}
+	return rep, path, nil
+}
+
+func withOptionalTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	if d <= 0 {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, d)
+}
+
+// NewRunID names a run by its start time. A one-shot backup adds a random
+// suffix, since it must never be mistaken for an earlier run; a cron trigger
+// uses the minute alone, so a cron that fires twice makes one run.
+func NewRunID(t time.Time, unique bool) string {
+	id := t.Local().Format("20060102-1504")
+	if !unique {
+		return id
+	}
+	var b [3]byte
+	_, _ = rand.Read(b[:])
+	return t.Local().Format("20060102-150405") + "-" + hex.EncodeToString(b[:])
+}

@@ -1,0 +1,127 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"gravedancer/internal/job"
+	"gravedancer/internal/pipeline"
+	"gravedancer/internal/report"
+)
+
+// RunWatch follows one run on the events stream until every planned region
+// has finished or been excluded.
+type RunWatch struct {
+	run     string
+	cons    jetstream.Consumer
+	planned []string
+	regions map[string]report.Region
+	started time.Time
+}
+
+// WatchRun starts following run. Call it before publishing the trigger: the
+// consumer starts at the stream's end, so it sees every event of the run and
+// none of older runs.
+func WatchRun(ctx context.Context, js jetstream.JetStream, run string) (*RunWatch, error) {
+	cons, err := js.OrderedConsumer(ctx, pipeline.StreamEvents, jetstream.OrderedConsumerConfig{
+		FilterSubjects: []string{"gd.event.>"}, DeliverPolicy: jetstream.DeliverNewPolicy,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("watch run %s: %w", run, err)
+	}
+	return &RunWatch{run: run, cons: cons, regions: map[string]report.Region{}, started: time.Now().UTC()}, nil
+}
+
+// Wait blocks until the run is complete or ctx ends; onRegion is called as
+// each region finishes. On ctx end the report marks unfinished regions pending.
+func (w *RunWatch) Wait(ctx context.Context, onRegion func(report.Region)) (*report.Report, error) {
+	var err error
+	for !w.complete() {
+		var msg jetstream.Msg
+		msg, err = w.next(ctx)
+		if err != nil {
+			break
+		}
+		if g, ok := w.apply(msg); ok && onRegion != nil {
+			onRegion(g)
+		}
+	}
+	return w.report(), err
+}
+
+func (w *RunWatch) next(ctx context.Context) (jetstream.Msg, error) {
+	for {
+		fctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		msg, err := w.cons.Next(jetstream.FetchContext(fctx))
+		cancel()
+		if err == nil {
+			return msg, nil
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+	}
+}
+
+func (w *RunWatch) complete() bool {
+	if w.planned == nil {
+		return false
+	}
+	for _, r := range w.planned {
+		if _, ok := w.regions[r]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// apply records one event of this run; events of other runs are ignored.
+func (w *RunWatch) apply(msg jetstream.Msg) (report.Region, bool) {
+	if msg.Headers().Get(pipeline.HdrRun) != w.run {
+		return report.Region{}, false
+	}
+	subj := msg.Subject()
+	if subj == pipeline.EventPlanned {
+		var p pipeline.Planned
+		if json.Unmarshal(msg.Data(), &p) == nil {
+			w.planned = append([]string{}, p.Regions...)
+		}
+		return report.Region{}, false
+	}
+	region := subj[strings.LastIndexByte(subj, '.')+1:]
+	var g report.Region
+	if j, err := job.DecodeJob(msg.Data()); err == nil {
+		g = report.FromJob(j)
+	} else {
+		g = report.Region{Region: region, Outcome: report.OutcomeExcluded}
+	}
+	if strings.HasPrefix(subj, "gd.event.excluded.") {
+		g.Outcome = report.OutcomeExcluded
+		if g.Reason == "" {
+			g.Stage, g.Reason = msg.Headers().Get(pipeline.HdrStage), msg.Headers().Get(pipeline.HdrReason)
+		}
+	}
+	if region == pipeline.RunLevel {
+		// The trigger itself failed: nothing more will come.
+		w.planned = []string{pipeline.RunLevel}
+	}
+	w.regions[region] = g
+	return g, true
+}
+
+func (w *RunWatch) report() *report.Report {
+	r := &report.Report{V: job.Version, Run: w.run, Started: w.started, Finished: time.Now().UTC()}
+	for _, name := range w.planned {
+		g, ok := w.regions[name]
+		if !ok {
+			g = report.Region{Region: name, Outcome: report.OutcomePending, Reason: "run ended before this region finished"}
+		}
+		r.Regions = append(r.Regions, g)
+	}
+	return r
+}

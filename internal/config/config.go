@@ -1,0 +1,273 @@
+// Package config reads gravedancer's configuration from GD_* environment
+// variables: defaults, then parse, then Validate, and every error names the
+// variable an operator has to fix.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/kelseyhightower/envconfig"
+)
+
+// Prefix is the environment prefix of every variable.
+const Prefix = "GD"
+
+// Config is the whole configuration. Field tags give the variable name (after
+// the GD_ prefix) and default; the README's table is generated from the same
+// names, so keep them in step.
+type Config struct {
+	Regions            RegionList `envconfig:"REGIONS"`
+	SourceUser         string     `envconfig:"SOURCE_USER" default:"backupuser"`
+	SourcePassword     Secret     `envconfig:"SOURCE_PASSWORD"`
+	SourcePasswordFile string     `envconfig:"SOURCE_PASSWORD_FILE"`
+
+	TestServers         AddrList  `envconfig:"TEST_SERVERS"`
+	RestoreUser         string    `envconfig:"RESTORE_USER" default:"restoreuser"`
+	RestorePassword     Secret    `envconfig:"RESTORE_PASSWORD"`
+	RestorePasswordFile string    `envconfig:"RESTORE_PASSWORD_FILE"`
+	CheckDatabases      NameList  `envconfig:"CHECK_DATABASES"`
+	CheckTables         TableList `envconfig:"CHECK_TABLES"`
+
+	SpoolDir      string `envconfig:"SPOOL_DIR" default:"/var/backups/gravedancer"`
+	StateDir      string `envconfig:"STATE_DIR" default:"/var/lib/gravedancer"`
+	RetentionDays int    `envconfig:"RETENTION_DAYS" default:"3"`
+
+	Compress      string        `envconfig:"COMPRESS" default:"gzip"`
+	CompressLevel int           `envconfig:"COMPRESS_LEVEL"`
+	DumpTool      string        `envconfig:"DUMP_TOOL" default:"auto"`
+	DumpFlags     string        `envconfig:"DUMP_FLAGS"`
+	Consistency   string        `envconfig:"CONSISTENCY" default:"single-transaction"`
+	DumpTimeout   time.Duration `envconfig:"DUMP_TIMEOUT" default:"2h"`
+
+	Ship    NameList `envconfig:"SHIP" default:"none"`
+	ShipDir string   `envconfig:"SHIP_DIR"`
+
+	NATSURL   string        `envconfig:"NATS_URL"`
+	NATSCreds string        `envconfig:"NATS_CREDS"`
+	AckWait   time.Duration `envconfig:"ACK_WAIT" default:"60s"`
+	// MaxDeliver bounds attempts of a job at one stage; the last failure
+	// excludes the region with that failure as the reason.
+	MaxDeliver int           `envconfig:"MAX_DELIVER" default:"4"`
+	RetryDelay time.Duration `envconfig:"RETRY_DELAY" default:"30s"`
+
+	DumpConcurrency  int `envconfig:"DUMP_CONCURRENCY" default:"4"`
+	StatsConcurrency int `envconfig:"STATS_CONCURRENCY" default:"2"`
+	CheckConcurrency int `envconfig:"CHECK_CONCURRENCY" default:"2"`
+
+	LogFormat string `envconfig:"LOG_FORMAT" default:"auto"`
+	LogLevel  string `envconfig:"LOG_LEVEL" default:"info"`
+}
+
+// Load reads the environment and validates the result.
+func Load() (*Config, error) {
+	c, err := Parse()
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Parse reads the environment without validating, for commands that need only
+// part of the configuration (trigger, dlq) and validate that part themselves.
+func Parse() (*Config, error) {
+	var c Config
+	if err := envconfig.Process(Prefix, &c); err != nil {
+		var pe *envconfig.ParseError
+		if errors.As(err, &pe) {
+			// ParseError's own text repeats the value; a value can be a secret.
+			return nil, &Error{Var: pe.KeyName, Msg: unwrapAll(pe.Err).Error()}
+		}
+		return nil, &Error{Var: "GD_*", Msg: err.Error()}
+	}
+	if err := c.resolveSecrets(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+func unwrapAll(err error) error {
+	for {
+		u := errors.Unwrap(err)
+		if u == nil {
+			return err
+		}
+		err = u
+	}
+}
+
+// Error is a configuration error naming the variable to fix.
+type Error struct {
+	Var string
+	Msg string
+}
+
+func (e *Error) Error() string { return e.Var + ": " + e.Msg }
+
+func errf(v, format string, args ...any) error {
+	return &Error{Var: Prefix + "_" + v, Msg: fmt.Sprintf(format, args...)}
+}
+
+func (c *Config) resolveSecrets() error {
+	var err error
+	if c.SourcePassword, err = secret("SOURCE_PASSWORD", c.SourcePassword, c.SourcePasswordFile); err != nil {
+		return err
+	}
+	if c.RestorePassword, err = secret("RESTORE_PASSWORD", c.RestorePassword, c.RestorePasswordFile); err != nil {
+		return err
+	}
+	for i := range c.Regions {
+		if err := c.Regions[i].resolve(c.SourceUser, c.SourcePassword); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// secret picks VAR or VAR_FILE; both set is ambiguous and refused.
+func secret(name string, value Secret, file string) (Secret, error) {
+	if file == "" {
+		return value, nil
+	}
+	if value != "" {
+		return "", errf(name, "both %s_%s and %s_%s_FILE are set; set one", Prefix, name, Prefix, name)
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return "", errf(name+"_FILE", "read password file: %v", err)
+	}
+	// Files written by editors or `echo` end in a newline that is not part of the password.
+	return Secret(strings.TrimRight(string(b), "\r\n")), nil
+}
+
+// Validate checks the whole configuration for the service and the one-shot
+// backup; the first problem found is returned, naming its variable.
+func (c *Config) Validate() error {
+	if len(c.Regions) == 0 {
+		return errf("REGIONS", "no regions configured; set NAME=host[:port],… e.g. REG1=10.1.1.1,REG2=10.1.1.2:3307")
+	}
+	for _, check := range []func() error{c.validateSource, c.validateDump, c.validateDirs, c.validatePipeline, c.validateShip, c.validateLog} {
+		if err := check(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *Config) validateSource() error {
+	if c.SourceUser == "" {
+		return errf("SOURCE_USER", "must not be empty")
+	}
+	for _, t := range c.CheckTables {
+		if t.Database == "" || t.Table == "" {
+			return errf("CHECK_TABLES", "%q is not db.table", t.String())
+		}
+	}
+	return nil
+}
+
+func (c *Config) validateDump() error {
+	switch c.Compress {
+	case "gzip":
+		if c.CompressLevel < 0 || c.CompressLevel > 9 {
+			return errf("COMPRESS_LEVEL", "gzip level %d out of range 1-9 (0 = default 6)", c.CompressLevel)
+		}
+	case "zstd":
+		if c.CompressLevel < 0 || c.CompressLevel > 22 {
+			return errf("COMPRESS_LEVEL", "zstd level %d out of range 1-22 (0 = default 3)", c.CompressLevel)
+		}
+	default:
+		return errf("COMPRESS", "%q is not one of gzip, zstd", c.Compress)
+	}
+	switch c.Consistency {
+	case "single-transaction", "lock-all", "none":
+	default:
+		return errf("CONSISTENCY", "%q is not one of single-transaction, lock-all, none", c.Consistency)
+	}
+	switch c.DumpTool {
+	case "auto", "mariadb-dump", "mysqldump":
+	default:
+		if !strings.Contains(c.DumpTool, "/") {
+			return errf("DUMP_TOOL", "%q is not auto, mariadb-dump, mysqldump or a path", c.DumpTool)
+		}
+	}
+	for _, f := range strings.Fields(c.DumpFlags) {
+		if isPasswordFlag(f) {
+			// Name the flag but never echo it: -pSECRET is the password itself.
+			return errf("DUMP_FLAGS", "must not carry a password (a --password or -p flag); use GD_SOURCE_PASSWORD_FILE")
+		}
+	}
+	if c.DumpTimeout <= 0 {
+		return errf("DUMP_TIMEOUT", "must be a positive duration such as 2h")
+	}
+	return nil
+}
+
+// isPasswordFlag spots flags that would put a password in argv.
+func isPasswordFlag(f string) bool {
+	return strings.HasPrefix(f, "--password") || strings.HasPrefix(f, "--pass") ||
+		(strings.HasPrefix(f, "-p") && !strings.HasPrefix(f, "--"))
+}
+
+func (c *Config) validateDirs() error {
+	if c.SpoolDir == "" {
+		return errf("SPOOL_DIR", "must not be empty")
+	}
+	if c.StateDir == "" {
+		return errf("STATE_DIR", "must not be empty")
+	}
+	if c.RetentionDays < 1 {
+		return errf("RETENTION_DAYS", "must be at least 1, got %d", c.RetentionDays)
+	}
+	return nil
+}
+
+func (c *Config) validatePipeline() error {
+	positive := map[string]int{
+		"DUMP_CONCURRENCY": c.DumpConcurrency, "STATS_CONCURRENCY": c.StatsConcurrency,
+		"CHECK_CONCURRENCY": c.CheckConcurrency, "MAX_DELIVER": c.MaxDeliver,
+	}
+	for _, name := range sortedKeys(positive) {
+		if positive[name] < 1 {
+			return errf(name, "must be at least 1, got %d", positive[name])
+		}
+	}
+	if c.AckWait < time.Second {
+		return errf("ACK_WAIT", "must be at least 1s, got %s", c.AckWait)
+	}
+	if c.RetryDelay < 0 {
+		return errf("RETRY_DELAY", "must not be negative")
+	}
+	return nil
+}
+
+func (c *Config) validateShip() error {
+	// The ship stage is not built yet: accepting a target now would let an
+	// operator believe backups leave the host when they do not.
+	for _, s := range c.Ship {
+		if s != "none" {
+			return errf("SHIP", "%q: this version ships nowhere; only none is supported until the ship stage lands", s)
+		}
+	}
+	return nil
+}
+
+func (c *Config) validateLog() error {
+	switch c.LogFormat {
+	case "auto", "text", "json":
+	default:
+		return errf("LOG_FORMAT", "%q is not one of auto, text, json", c.LogFormat)
+	}
+	switch strings.ToLower(c.LogLevel) {
+	case "debug", "info", "warn", "error":
+	default:
+		return errf("LOG_LEVEL", "%q is not one of debug, info, warn, error", c.LogLevel)
+	}
+	return nil
+}

@@ -1,0 +1,82 @@
+package job
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Manifest describes one dump: written beside the artifact and carried in the
+// job, so later stages and the restore side never re-read a dump to learn it.
+type Manifest struct {
+	V        int       `json:"v"`
+	Run      string    `json:"run"`
+	Region   string    `json:"region"`
+	Source   string    `json:"source"` // host:port
+	File     string    `json:"file"`   // artifact base name
+	Started  time.Time `json:"started"`
+	Finished time.Time `json:"finished"`
+
+	Tool        string   `json:"tool"`         // binary that ran, e.g. mariadb-dump
+	ToolVersion string   `json:"tool_version"` // from the dump header
+	Flags       []string `json:"flags"`        // argv after the binary, without credentials
+	Consistency string   `json:"consistency"`
+
+	ServerVersion string `json:"server_version"`
+	Header        string `json:"header"`  // "MariaDB dump" / "MySQL dump"
+	Footer        string `json:"footer"`  // the "-- Dump completed" line
+	Sandbox       bool   `json:"sandbox"` // first line is MariaDB's sandbox marker: clients before 10.5.25/10.6.18/10.11.8 cannot load it
+
+	RawBytes    int64  `json:"raw_bytes"`   // uncompressed dump
+	RawSHA256   string `json:"raw_sha256"`  // of the uncompressed dump
+	MD5         string `json:"md5"`         // of the uncompressed dump, as the old script logged
+	Bytes       int64  `json:"bytes"`       // stored (compressed) size
+	SHA256      string `json:"sha256"`      // of the stored file
+	Compression string `json:"compression"` // gzip | zstd
+	Level       int    `json:"level"`
+
+	Databases  []string     `json:"databases"`
+	Tables     []TableCount `json:"tables"`
+	Statements int64        `json:"statements"`
+	Views      int          `json:"views"`
+	Triggers   int          `json:"triggers"`
+	Routines   int          `json:"routines"`
+	Events     int          `json:"events"`
+}
+
+// TableCount is a table's row count as seen in the dump's INSERT tuples.
+type TableCount struct {
+	Database string `json:"database"`
+	Table    string `json:"table"`
+	Rows     int64  `json:"rows"`
+}
+
+// Rows returns the total row count.
+func (m *Manifest) Rows() int64 {
+	var n int64
+	for _, t := range m.Tables {
+		n += t.Rows
+	}
+	return n
+}
+
+// DecodeManifest reads a manifest file's contents strictly.
+func DecodeManifest(data []byte) (*Manifest, error) {
+	var m Manifest
+	if err := strictDecode(data, &m); err != nil {
+		return nil, err
+	}
+	if m.V != Version {
+		return nil, fmt.Errorf("%w: manifest schema version %d, this build reads %d", ErrMalformed, m.V, Version)
+	}
+	return &m, nil
+}
+
+// EncodeManifest renders a manifest for humans and machines alike.
+func EncodeManifest(m *Manifest) []byte {
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		panic(fmt.Sprintf("job: encode manifest: %v", err))
+	}
+	return append(b, '\n')
+}

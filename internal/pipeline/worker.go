@@ -1,0 +1,264 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"gravedancer/internal/job"
+)
+
+// fetchWait bounds one pull so the loop notices shutdown promptly.
+const fetchWait = 5 * time.Second
+
+// Worker runs one stage's consumer with a fixed number of slots.
+type Worker struct {
+	p           *Pipeline
+	spec        ConsumerSpec
+	handle      func(ctx context.Context, d *delivery) ([]*job.Job, error)
+	cancel      context.CancelFunc
+	wg          sync.WaitGroup
+	log         *slog.Logger
+	concurrency int
+}
+
+// StageWorker returns a worker running s with concurrency slots.
+func (p *Pipeline) StageWorker(s Stage, concurrency int) *Worker {
+	w := p.newWorker(s.Name(), JobFilter(s.Name()), concurrency)
+	w.handle = func(ctx context.Context, d *delivery) ([]*job.Job, error) {
+		j, err := job.DecodeJob(d.msg.Data())
+		if err != nil {
+			return nil, &ExcludeError{Reason: err.Error()}
+		}
+		d.job = j
+		if j.Stage != s.Name() || j.Region != d.region {
+			return nil, Exclude("%v: job for stage %q region %q arrived on %s", job.ErrMalformed, j.Stage, j.Region, d.msg.Subject())
+		}
+		out, err := s.Handle(ctx, j)
+		if err != nil {
+			return nil, err
+		}
+		return []*job.Job{out}, nil
+	}
+	return w
+}
+
+// PlanWorker returns the worker that turns triggers into jobs.
+func (p *Pipeline) PlanWorker(pl Planner) *Worker {
+	w := p.newWorker(job.StagePlan, SubjectTrigger, 1)
+	w.handle = func(ctx context.Context, d *delivery) ([]*job.Job, error) {
+		t, err := job.DecodeTrigger(d.msg.Data())
+		if err != nil {
+			return nil, &ExcludeError{Reason: err.Error()}
+		}
+		d.run = t.Run
+		jobs, err := pl.Plan(ctx, t)
+		if err != nil {
+			return nil, err
+		}
+		return jobs, p.announcePlan(ctx, t, jobs)
+	}
+	return w
+}
+
+func (p *Pipeline) newWorker(stage, filter string, concurrency int) *Worker {
+	if concurrency < 1 {
+		concurrency = 1
+	}
+	return &Worker{
+		p: p, concurrency: concurrency,
+		spec: ConsumerSpec{Stage: stage, Filter: filter, Concurrency: concurrency,
+			AckWait: p.opts.AckWait, MaxDeliver: p.opts.MaxDeliver},
+		log: p.log.With("stage", stage),
+	}
+}
+
+// Start ensures the consumer and runs the fetch loop until Stop or ctx ends.
+func (w *Worker) Start(ctx context.Context) error {
+	cons, err := EnsureConsumer(ctx, w.p.js, w.spec)
+	if err != nil {
+		return err
+	}
+	ctx, w.cancel = context.WithCancel(ctx)
+	w.wg.Add(1)
+	go func() {
+		defer w.wg.Done()
+		w.loop(ctx, cons)
+	}()
+	return nil
+}
+
+// Stop stops fetching and waits for in-flight jobs; their context is
+// cancelled, so they end promptly and are Nak'ed for another worker.
+func (w *Worker) Stop() {
+	if w.cancel != nil {
+		w.cancel()
+	}
+	w.wg.Wait()
+}
+
+// loop takes one message per free slot: a prefetched message would sit
+// unheartbeated behind a minutes-long dump and be redelivered elsewhere.
+func (w *Worker) loop(ctx context.Context, cons jetstream.Consumer) {
+	slots := make(chan struct{}, w.concurrency)
+	for {
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			return
+		}
+		msg, err := w.fetch(ctx, cons)
+		if err != nil {
+			<-slots
+			if ctx.Err() != nil {
+				return
+			}
+			if !isTimeout(err) {
+				w.log.Warn("fetch failed", "err", err)
+				sleep(ctx, time.Second)
+			}
+			continue
+		}
+		w.wg.Add(1)
+		go func() {
+			defer w.wg.Done()
+			defer func() { <-slots }()
+			w.process(ctx, msg)
+		}()
+	}
+}
+
+func (w *Worker) fetch(ctx context.Context, cons jetstream.Consumer) (jetstream.Msg, error) {
+	fctx, cancel := context.WithTimeout(ctx, fetchWait)
+	defer cancel()
+	return cons.Next(jetstream.FetchContext(fctx))
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
+
+// delivery is one received message and what is known of it so far.
+type delivery struct {
+	msg     jetstream.Msg
+	seq     uint64
+	attempt int
+	stage   string
+	region  string
+	run     string
+	job     *job.Job // nil until decoded
+	started time.Time
+}
+
+func (w *Worker) process(ctx context.Context, msg jetstream.Msg) {
+	d := &delivery{msg: msg, stage: w.spec.Stage, region: RegionOf(msg.Subject()), started: time.Now().UTC()}
+	if md, err := msg.Metadata(); err == nil {
+		d.seq, d.attempt = md.Sequence.Stream, int(md.NumDelivered)
+	}
+	hctx, stop := w.heartbeat(ctx, msg)
+	outs, err := w.handle(hctx, d)
+	stop()
+	if d.job != nil {
+		d.run = d.job.Run
+	}
+	log := w.log.With("region", d.region, "run", d.run, "attempt", d.attempt)
+	if err == nil {
+		err = w.advance(ctx, d, outs)
+	}
+	w.settle(ctx, d, err, log)
+}
+
+// heartbeat tells the server the job is still being worked on, well inside
+// AckWait, for as long as the handler runs.
+func (w *Worker) heartbeat(ctx context.Context, msg jetstream.Msg) (context.Context, func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	every := max(w.spec.AckWait/4, 100*time.Millisecond)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				_ = msg.InProgress()
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return ctx, func() { cancel(); <-done }
+}
+
+// advance records the stage in each job's history and publishes it onward.
+func (w *Worker) advance(ctx context.Context, d *delivery, outs []*job.Job) error {
+	finished := time.Now().UTC()
+	for _, j := range outs {
+		if w.spec.Stage != job.StagePlan {
+			j.History = append(j.History, job.StageRecord{Stage: w.spec.Stage, Started: d.started,
+				Finished: finished, Attempt: d.attempt, Worker: w.p.opts.Worker})
+		}
+		if err := w.p.forward(ctx, w.spec.Stage, j); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// settle acks, retries or dead-letters the message. Every path either hands
+// the job on (next stage or DLQ, with a PubAck) before removing it, or leaves
+// it in the stream for redelivery: nothing is dropped.
+func (w *Worker) settle(ctx context.Context, d *delivery, err error, log *slog.Logger) {
+	if err == nil {
+		if aerr := d.msg.DoubleAck(context.WithoutCancel(ctx)); aerr != nil {
+			// The next job is already published; a redelivery is deduplicated.
+			log.Warn("ack failed; job will be redelivered", "err", aerr)
+		}
+		log.Info("stage done", "took", time.Since(d.started).Round(time.Millisecond))
+		return
+	}
+	if ctx.Err() != nil {
+		// Shutting down: hand the job back now rather than after AckWait.
+		_ = d.msg.Nak()
+		log.Info("stage interrupted by shutdown; job returned to the queue")
+		return
+	}
+	reason, exclude := IsExclude(err)
+	if !exclude && d.attempt >= w.p.opts.MaxDeliver {
+		reason, exclude = fmt.Sprintf("gave up after %d attempts: %v", d.attempt, err), true
+	}
+	if !exclude {
+		delay := w.p.backoff(d.attempt)
+		log.Warn("stage failed; will retry", "err", err, "retry_in", delay)
+		_ = d.msg.NakWithDelay(delay)
+		return
+	}
+	w.exclude(ctx, d, reason, log)
+}
+
+func (w *Worker) exclude(ctx context.Context, d *delivery, reason string, log *slog.Logger) {
+	ctx = context.WithoutCancel(ctx)
+	if err := w.p.deadLetter(ctx, deadLetter{
+		stage: d.stage, region: d.region, run: d.run, seq: d.seq, deliveries: d.attempt,
+		subject: d.msg.Subject(), reason: reason, job: d.job, raw: d.msg.Data(),
+	}); err != nil {
+		// Without a DLQ record the job must stay where it is.
+		log.Error("dead-letter failed; job left for redelivery", "err", err, "reason", reason)
+		_ = d.msg.NakWithDelay(w.p.backoff(1))
+		return
+	}
+	if err := d.msg.Term(); err != nil && !errors.Is(err, jetstream.ErrMsgAlreadyAckd) {
+		log.Warn("term failed; redelivery will be deduplicated", "err", err)
+	}
+	log.Warn("region excluded", "reason", reason)
+}

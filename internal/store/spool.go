@@ -1,0 +1,193 @@
+// Package store owns the on-disk layout of the spool: dated directories of
+// artifacts with their manifests, a quarantine for dumps that must never be
+// mistaken for backups, run reports, and atomic writes so a crash never leaves
+// a partial file where a good backup is expected.
+//
+//	<spool>/<YYYY-MM-DD>/mdb_bkp_<REGION>-<YYYYmmdd_HHMMSS>.sql.gz   artifact (.sql.zst with zstd)
+//	<spool>/<YYYY-MM-DD>/mdb_bkp_<REGION>-<YYYYmmdd_HHMMSS>.manifest.json
+//	<spool>/<YYYY-MM-DD>/run-<RUN>.json                               run report
+//	<spool>/quarantine/<name>  + <name>.reason                        failed dumps
+//
+// File names use local time, as the old script did, so operators find
+// "tonight's" backup where they expect it.
+package store
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"gravedancer/internal/job"
+)
+
+const (
+	filePrefix     = "mdb_bkp_"
+	manifestSuffix = ".manifest.json"
+	dayLayout      = "2006-01-02"
+	stampLayout    = "20060102_150405"
+	quarantineDir  = "quarantine"
+	tmpPrefix      = ".tmp-"
+)
+
+// ErrNotFound is returned when no artifact matches.
+var ErrNotFound = errors.New("not found")
+
+// Spool is the local artifact store rooted at Dir.
+type Spool struct {
+	Dir string
+}
+
+// Extension returns the artifact suffix for a compression.
+func Extension(compression string) string {
+	if compression == "zstd" {
+		return ".sql.zst"
+	}
+	return ".sql.gz"
+}
+
+// ArtifactPath names the artifact of region dumped at t.
+func (s *Spool) ArtifactPath(region string, t time.Time, compression string) string {
+	t = t.Local()
+	name := filePrefix + region + "-" + t.Format(stampLayout) + Extension(compression)
+	return filepath.Join(s.Dir, t.Format(dayLayout), name)
+}
+
+// ManifestPath is the manifest beside an artifact.
+func ManifestPath(artifact string) string {
+	base := strings.TrimSuffix(strings.TrimSuffix(artifact, ".sql.gz"), ".sql.zst")
+	return base + manifestSuffix
+}
+
+// DayDir is the dated directory for t.
+func (s *Spool) DayDir(t time.Time) string {
+	return filepath.Join(s.Dir, t.Local().Format(dayLayout))
+}
+
+// QuarantineDir holds dumps that failed; they are kept for inspection, not restored.
+func (s *Spool) QuarantineDir() string { return filepath.Join(s.Dir, quarantineDir) }
+
+// Quarantine moves path into the quarantine directory with a .reason file
+// beside it and returns the new path. A missing path is not an error: there is
+// nothing to keep.
+func (s *Spool) Quarantine(path, reason string) (string, error) {
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return "", nil
+	}
+	if err := os.MkdirAll(s.QuarantineDir(), 0o750); err != nil {
+		return "", fmt.Errorf("quarantine %s: %w", path, err)
+	}
+	dst := filepath.Join(s.QuarantineDir(), strings.TrimPrefix(filepath.Base(path), tmpPrefix))
+	if err := os.Rename(path, dst); err != nil {
+		return "", fmt.Errorf("quarantine %s: %w", path, err)
+	}
+	if err := WriteFileAtomic(dst+".reason", []byte(reason+"\n"), 0o640); err != nil {
+		return dst, err
+	}
+	return dst, nil
+}
+
+// Entry is an artifact found in the spool.
+type Entry struct {
+	Path     string
+	Region   string
+	Time     time.Time
+	Manifest *job.Manifest // nil when the manifest is missing or unreadable
+}
+
+// List returns region's artifacts (all regions when region is ""), oldest
+// first. Temp files and quarantine are never listed.
+func (s *Spool) List(region string) ([]Entry, error) {
+	days, err := os.ReadDir(s.Dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list spool: %w", err)
+	}
+	var out []Entry
+	for _, d := range days {
+		if _, perr := time.Parse(dayLayout, d.Name()); !d.IsDir() || perr != nil {
+			continue
+		}
+		out = append(out, s.listDay(filepath.Join(s.Dir, d.Name()), region)...)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Time.Before(out[j].Time) })
+	return out, nil
+}
+
+func (s *Spool) listDay(dir, region string) []Entry {
+	files, _ := os.ReadDir(dir)
+	var out []Entry
+	for _, f := range files {
+		r, t, ok := ParseName(f.Name())
+		if !ok || (region != "" && r != region) {
+			continue
+		}
+		p := filepath.Join(dir, f.Name())
+		e := Entry{Path: p, Region: r, Time: t}
+		if b, err := os.ReadFile(ManifestPath(p)); err == nil {
+			e.Manifest, _ = job.DecodeManifest(b)
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// ParseName reads region and time back from an artifact's base name.
+func ParseName(name string) (region string, t time.Time, ok bool) {
+	rest, found := strings.CutPrefix(name, filePrefix)
+	if !found {
+		return "", time.Time{}, false
+	}
+	for _, ext := range []string{".sql.gz", ".sql.zst"} {
+		if stem, cut := strings.CutSuffix(rest, ext); cut {
+			i := strings.LastIndexByte(stem, '-')
+			if i <= 0 {
+				return "", time.Time{}, false
+			}
+			ts, err := time.ParseInLocation(stampLayout, stem[i+1:], time.Local)
+			if err != nil {
+				return "", time.Time{}, false
+			}
+			return stem[:i], ts, true
+		}
+	}
+	return "", time.Time{}, false
+}
+
+// Previous returns region's newest artifact with a readable manifest that is
+// older than the artifact at exclude (which is skipped). It is the comparison
+// point for size deltas.
+func (s *Spool) Previous(region, exclude string) (*Entry, error) {
+	entries, err := s.List(region)
+	if err != nil {
+		return nil, err
+	}
+	for i := len(entries) - 1; i >= 0; i-- {
+		e := entries[i]
+		if e.Path != exclude && e.Manifest != nil {
+			return &e, nil
+		}
+	}
+	return nil, ErrNotFound
+}
+
+// FindRun returns region's committed artifact of run, so a dump job that is
+// redelivered after its artifact was written reuses it instead of dumping a
+// duplicate.
+func (s *Spool) FindRun(region, run string) (*Entry, error) {
+	entries, err := s.List(region)
+	if err != nil {
+		return nil, err
+	}
+	for i := len(entries) - 1; i >= 0; i-- {
+		if m := entries[i].Manifest; m != nil && m.Run == run {
+			return &entries[i], nil
+		}
+	}
+	return nil, ErrNotFound
+}

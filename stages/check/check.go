@@ -1,0 +1,58 @@
+// Package check is the stage that re-reads the stored artifact before anyone
+// trusts it: its hash matches the manifest, it decompresses to the end, and
+// the dump inside carries its header and "Dump completed" footer. An artifact
+// that fails is moved to quarantine so it can never become a region's
+// previous or latest backup.
+package check
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+
+	"gravedancer/internal/job"
+	"gravedancer/internal/pipeline"
+	"gravedancer/internal/store"
+)
+
+// Spool is what the stage needs of the store.
+type Spool interface {
+	Quarantine(path, reason string) (string, error)
+}
+
+// Stage verifies artifacts.
+type Stage struct {
+	Spool  Spool
+	Logger *slog.Logger
+}
+
+var _ pipeline.Stage = (*Stage)(nil)
+
+// Name implements pipeline.Stage.
+func (s *Stage) Name() string { return job.StageCheck }
+
+// Handle verifies j's artifact in one pass over the file.
+func (s *Stage) Handle(_ context.Context, j *job.Job) (*job.Job, error) {
+	if j.Manifest == nil || j.Artifact == nil {
+		return nil, pipeline.Exclude("%v: job reached check without an artifact and manifest", job.ErrMalformed)
+	}
+	err := store.Verify(j.Artifact.Path, j.Manifest)
+	if err == nil {
+		return j, nil
+	}
+	if !errors.Is(err, store.ErrCorrupt) {
+		return nil, err // I/O trouble: retry
+	}
+	reason := "check failed: " + err.Error()
+	q, qerr := s.Spool.Quarantine(j.Artifact.Path, reason)
+	if qerr != nil {
+		return nil, pipeline.Exclude("%s (and quarantine failed: %v)", reason, qerr)
+	}
+	if _, err := s.Spool.Quarantine(j.Artifact.ManifestPath, reason); err != nil {
+		s.Logger.Warn("could not quarantine manifest", "region", j.Region, "run", j.Run, "err", err)
+	}
+	if q != "" {
+		reason += "; quarantined as " + q
+	}
+	return nil, pipeline.Exclude("%s", reason)
+}
