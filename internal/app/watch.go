@@ -24,12 +24,21 @@ type RunWatch struct {
 	started time.Time
 }
 
-// WatchRun starts following run. Call it before publishing the trigger: the
-// consumer starts at the stream's end, so it sees every event of the run and
-// none of older runs.
+// WatchRun starts following run. Call it before publishing the trigger. The
+// start is pinned to the stream's sequence now: an ordered consumer is only
+// created at its first fetch, so "deliver new" would miss events published
+// in between.
 func WatchRun(ctx context.Context, js jetstream.JetStream, run string) (*RunWatch, error) {
-	cons, err := js.OrderedConsumer(ctx, pipeline.StreamEvents, jetstream.OrderedConsumerConfig{
-		FilterSubjects: []string{"gd.event.>"}, DeliverPolicy: jetstream.DeliverNewPolicy,
+	s, err := js.Stream(ctx, pipeline.StreamEvents)
+	if err != nil {
+		return nil, fmt.Errorf("watch run %s: %w", run, err)
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("watch run %s: %w", run, err)
+	}
+	cons, err := s.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
+		DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: info.State.LastSeq + 1,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("watch run %s: %w", run, err)

@@ -375,4 +375,3 @@ func TestPublishIsIdempotentByMsgID(t *testing.T) {
 		t.Errorf("jobs after a replay = %d, want 2", n)
 	}
 }
-
