@@ -62,6 +62,7 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	c, ok := commands[args[0]]
 	if !ok {
 		printUsage(stderr)
+		fmt.Fprintf(stderr, "\ngravedancer: unknown command %q\n", args[0])
 		return usagef("unknown command %q", args[0])
 	}
 	fs := flag.NewFlagSet("gravedancer "+c.name, flag.ContinueOnError)

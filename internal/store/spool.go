@@ -191,3 +191,28 @@ func (s *Spool) FindRun(region, run string) (*Entry, error) {
 	}
 	return nil, ErrNotFound
 }
+
+// NewArtifactPath names a new artifact of region started at t. Names have
+// one-second resolution, so when a backup of the region already holds that
+// second (two runs in quick succession) the next free second is taken: the
+// older backup is never overwritten and the new one is not refused.
+func (s *Spool) NewArtifactPath(region string, t time.Time, compression string) string {
+	for i := 0; ; i++ {
+		p := s.ArtifactPath(region, t.Add(time.Duration(i)*time.Second), compression)
+		if !exists(p) && !exists(ManifestPath(p)) && !exists(otherExtension(p)) {
+			return p
+		}
+	}
+}
+
+func otherExtension(p string) string {
+	if stem, ok := strings.CutSuffix(p, ".sql.gz"); ok {
+		return stem + ".sql.zst"
+	}
+	return strings.TrimSuffix(p, ".sql.zst") + ".sql.gz"
+}
+
+func exists(p string) bool {
+	_, err := os.Lstat(p)
+	return err == nil
+}

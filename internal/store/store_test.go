@@ -240,3 +240,14 @@ func appendTo(t *testing.T, p, s string) {
 	f.WriteString(s)
 	f.Close()
 }
+
+func TestNewArtifactPathSkipsTakenSeconds(t *testing.T) {
+	s := &Spool{Dir: t.TempDir()}
+	at := time.Date(2026, 11, 27, 3, 0, 0, 0, time.Local)
+	first := s.NewArtifactPath("R", at, "gzip")
+	writeArtifact(t, first, "R", "a")
+	second := s.NewArtifactPath("R", at, "zstd")
+	if second == first || !strings.HasSuffix(second, "-20261127_030001.sql.zst") {
+		t.Errorf("second = %s, want the next second", second)
+	}
+}

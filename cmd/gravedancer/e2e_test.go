@@ -1,0 +1,240 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"gravedancer/internal/report"
+	"gravedancer/internal/store"
+	"gravedancer/internal/testenv"
+)
+
+// The binary under test, built once by TestMain.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "gravedancer-e2e-")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "gravedancer")
+	out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "build gravedancer: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+const (
+	password = `e2e"pa ss#w0rd'`
+	grants   = "SELECT, LOCK TABLES, RELOAD, SHOW VIEW, REPLICATION CLIENT, EVENT, TRIGGER, PROCESS ON *.*"
+)
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// run executes the binary with exactly env (plus PATH).
+func run(t *testing.T, env map[string]string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "TZ=UTC"}
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return result{code, stdout.String(), stderr.String()}
+}
+
+// fleetEnv starts two regions with the sample and returns a working env with
+// an unreachable third region.
+func fleetEnv(t *testing.T) (map[string]string, string) {
+	t.Helper()
+	dir := t.TempDir()
+	var addrs []string
+	for _, region := range []string{"REG1", "REG2"} {
+		m := testenv.StartMariaDB(t)
+		testenv.LoadSample(t, m, region)
+		m.CreateUser(t, "backupuser", password, grants)
+		addrs = append(addrs, m.Addr())
+	}
+	pw := filepath.Join(dir, "source.password")
+	if err := os.WriteFile(pw, []byte(password), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// A dump tool that records the argv it was given, then runs the real one.
+	argvLog := filepath.Join(dir, "argv.log")
+	tool := filepath.Join(dir, "dump-tool")
+	script := fmt.Sprintf("#!/bin/sh\nprintf '%%s\\n' \"$*\" >> %q\nexec mariadb-dump \"$@\"\n", argvLog)
+	if err := os.WriteFile(tool, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return map[string]string{
+		"GD_REGIONS":              fmt.Sprintf("REG1=%s,REG2=%s,REG3=%s", addrs[0], addrs[1], testenv.DeadAddr(t)),
+		"GD_SOURCE_USER":          "backupuser",
+		"GD_SOURCE_PASSWORD_FILE": pw,
+		"GD_SPOOL_DIR":            filepath.Join(dir, "spool"),
+		"GD_STATE_DIR":            filepath.Join(dir, "state"),
+		"GD_DUMP_TOOL":            tool,
+		"GD_MAX_DELIVER":          "2",
+		"GD_RETRY_DELAY":          "100ms",
+		"GD_LOG_LEVEL":            "debug",
+		"GD_LOG_FORMAT":           "json",
+	}, argvLog
+}
+
+func TestBackupCommandEndToEnd(t *testing.T) {
+	env, argvLog := fleetEnv(t)
+	first := run(t, env, "backup")
+	if first.code != exitExcluded {
+		t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", first.code, exitExcluded, first.stdout, first.stderr)
+	}
+	for _, want := range []string{"2 good, 1 excluded", "REG1", "dumped+checked", "REG3", "excluded", "Can't connect", "report: "} {
+		if !strings.Contains(first.stdout, want) {
+			t.Errorf("summary lacks %q:\n%s", want, first.stdout)
+		}
+	}
+	rep := readReport(t, first.stdout)
+	if rep.Good() != 2 || rep.Excluded() != 1 {
+		t.Errorf("report: %d good, %d excluded", rep.Good(), rep.Excluded())
+	}
+
+	// A second run compares against the first.
+	second := run(t, env, "backup", "--regions", "REG1")
+	if second.code != exitOK {
+		t.Fatalf("second run exit %d\n%s\n%s", second.code, second.stdout, second.stderr)
+	}
+	if rep2 := readReport(t, second.stdout); len(rep2.Regions) != 1 || rep2.Regions[0].DeltaPct == nil {
+		t.Errorf("second run report: %+v, want REG1 only with a delta against the first", rep2.Regions)
+	}
+	entries, _ := (&store.Spool{Dir: env["GD_SPOOL_DIR"]}).List("REG1")
+	if len(entries) != 2 {
+		t.Errorf("REG1 has %d artifacts after two runs, want 2", len(entries))
+	}
+
+	argv, err := os.ReadFile(argvLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(argv), "--defaults-extra-file=") {
+		t.Errorf("dump argv lacks --defaults-extra-file:\n%s", argv)
+	}
+	assertNoPassword(t, env, string(argv), first.stdout, first.stderr, second.stdout, second.stderr)
+}
+
+// readReport loads the report named on the summary's last line.
+func readReport(t *testing.T, stdout string) *report.Report {
+	t.Helper()
+	i := strings.LastIndex(stdout, "report: ")
+	if i < 0 {
+		t.Fatalf("no report path in:\n%s", stdout)
+	}
+	path := strings.TrimSpace(stdout[i+len("report: "):])
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r report.Report
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	return &r
+}
+
+// assertNoPassword checks the outputs and every file the runs wrote.
+func assertNoPassword(t *testing.T, env map[string]string, outputs ...string) {
+	t.Helper()
+	for i, out := range outputs {
+		if strings.Contains(out, password) {
+			t.Errorf("output %d contains the password", i)
+		}
+	}
+	for _, dir := range []string{env["GD_SPOOL_DIR"], env["GD_STATE_DIR"]} {
+		filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+			if err != nil || d.IsDir() || strings.HasSuffix(p, ".sql.gz") || strings.HasSuffix(p, ".sql.zst") {
+				return nil
+			}
+			if b, _ := os.ReadFile(p); bytes.Contains(b, []byte(password)) {
+				t.Errorf("%s contains the password", p)
+			}
+			return nil
+		})
+	}
+}
+
+func TestExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	base := map[string]string{"GD_SPOOL_DIR": dir + "/spool", "GD_STATE_DIR": dir + "/state", "GD_SOURCE_PASSWORD": "sekrit"}
+	with := func(kv ...string) map[string]string {
+		m := map[string]string{}
+		for k, v := range base {
+			m[k] = v
+		}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	cases := []struct {
+		name   string
+		env    map[string]string
+		args   []string
+		code   int
+		stderr string
+	}{
+		{"version", base, []string{"version"}, exitOK, ""},
+		{"help", base, []string{"--help"}, exitOK, ""},
+		{"command help", base, []string{"backup", "--help"}, exitOK, "--regions"},
+		{"unknown command", base, []string{"frobnicate"}, exitUsage, "unknown command"},
+		{"bad flag", base, []string{"backup", "--nope"}, exitUsage, "not defined"},
+		{"no regions", base, []string{"backup"}, exitUsage, "GD_REGIONS"},
+		{"bad region", with("GD_REGIONS", "RE G1=h"), []string{"backup"}, exitUsage, "GD_REGIONS"},
+		{"bad port", with("GD_REGIONS", "R=h:70000"), []string{"backup"}, exitUsage, "1-65535"},
+		{"bad compress", with("GD_REGIONS", "R=h", "GD_COMPRESS", "rar"), []string{"backup"}, exitUsage, "GD_COMPRESS"},
+		{"unknown --regions", with("GD_REGIONS", "R=h"), []string{"backup", "--regions", "Q"}, exitUsage, "not in GD_REGIONS"},
+		{"trigger without NATS", with("GD_REGIONS", "R=h"), []string{"trigger"}, exitUsage, "GD_NATS_URL"},
+		{"run without NATS", with("GD_REGIONS", "R=h"), []string{"run"}, exitFailed, "GD_NATS_URL"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := run(t, c.env, c.args...)
+			if r.code != c.code || !strings.Contains(r.stderr+r.stdout, c.stderr) {
+				t.Errorf("exit %d, want %d; output should contain %q:\n%s%s", r.code, c.code, c.stderr, r.stdout, r.stderr)
+			}
+			if strings.Contains(r.stderr+r.stdout, "sekrit") {
+				t.Errorf("password printed")
+			}
+		})
+	}
+}
+
+func TestSecondBackupWhileOneRunsIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	lock, err := store.AcquireLock(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Release()
+	r := run(t, map[string]string{"GD_REGIONS": "R=127.0.0.1", "GD_STATE_DIR": dir, "GD_SPOOL_DIR": t.TempDir()}, "backup")
+	if r.code != exitFailed || !strings.Contains(r.stderr, "holds the lock") || !strings.Contains(r.stderr, fmt.Sprint(os.Getpid())) {
+		t.Errorf("exit %d, stderr %q; want %d naming the lock holder's pid", r.code, r.stderr, exitFailed)
+	}
+}
