@@ -117,6 +117,26 @@ func TestBackupCommandEndToEnd(t *testing.T) {
 		t.Errorf("report: %d good, %d excluded", rep.Good(), rep.Excluded())
 	}
 
+	list := run(t, env, "dlq", "list")
+	lines := strings.Split(strings.TrimSpace(list.stdout), "\n")
+	if list.code != exitOK || len(lines) != 2 || !strings.Contains(lines[1], "REG3") || !strings.Contains(lines[1], "dump") ||
+		!strings.Contains(lines[1], "Can't connect") || !strings.Contains(lines[0], "DELIVERIES") {
+		t.Fatalf("dlq list (exit %d):\n%s%s", list.code, list.stdout, list.stderr)
+	}
+	seq := strings.Fields(lines[1])[0]
+	show := run(t, env, "dlq", "show", seq)
+	for _, want := range []string{"Gd-Reason: ", "Gd-Original-Subject: gd.job.dump.REG3", `"exclusion"`, "gave up after 2 attempts"} {
+		if !strings.Contains(show.stdout, want) {
+			t.Errorf("dlq show lacks %q:\n%s", want, show.stdout)
+		}
+	}
+	if r := run(t, env, "dlq", "list", "--region", "REG1"); strings.Count(r.stdout, "\n") != 1 {
+		t.Errorf("dlq list --region REG1 should list nothing:\n%s", r.stdout)
+	}
+	if r := run(t, env, "dlq", "show", "999"); r.code != exitFailed || !strings.Contains(r.stderr, "no such DLQ entry") {
+		t.Errorf("dlq show 999: exit %d %s", r.code, r.stderr)
+	}
+
 	// A second run compares against the first.
 	second := run(t, env, "backup", "--regions", "REG1")
 	if second.code != exitOK {
@@ -137,7 +157,7 @@ func TestBackupCommandEndToEnd(t *testing.T) {
 	if !strings.Contains(string(argv), "--defaults-extra-file=") {
 		t.Errorf("dump argv lacks --defaults-extra-file:\n%s", argv)
 	}
-	assertNoPassword(t, env, string(argv), first.stdout, first.stderr, second.stdout, second.stderr)
+	assertNoPassword(t, env, string(argv), first.stdout, first.stderr, second.stdout, second.stderr, show.stdout)
 }
 
 // readReport loads the report named on the summary's last line.
