@@ -11,9 +11,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// ErrNoEntry is returned when a DLQ sequence does not exist.
-var ErrNoEntry = errors.New("no such DLQ entry")
-
 // Entry is one DLQ record as an operator reads it.
 type Entry struct {
 	Seq        uint64

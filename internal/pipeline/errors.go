@@ -28,5 +28,9 @@ func IsExclude(err error) (string, bool) {
 	return "", false
 }
 
-// ErrUnknownRegion is returned when a trigger names a region that is not configured.
-var ErrUnknownRegion = errors.New("unknown region")
+var (
+	// ErrUnknownRegion is returned when a trigger names a region that is not configured.
+	ErrUnknownRegion = errors.New("unknown region")
+	// ErrNoEntry is returned when a DLQ sequence does not exist.
+	ErrNoEntry = errors.New("no such DLQ entry")
+)

@@ -10,9 +10,6 @@ import (
 	"syscall"
 )
 
-// ErrLocked is returned when another process holds the state directory.
-var ErrLocked = errors.New("another gravedancer holds the lock")
-
 // Lock is an exclusive flock on <dir>/gravedancer.lock. Unlike the old PID
 // file, the kernel drops it when the holder dies, so a crash never leaves a
 // stale lock that blocks tomorrow's backup.

@@ -33,9 +33,6 @@ const (
 	tmpPrefix      = ".tmp-"
 )
 
-// ErrNotFound is returned when no artifact matches.
-var ErrNotFound = errors.New("not found")
-
 // Spool is the local artifact store rooted at Dir.
 type Spool struct {
 	Dir string

@@ -14,9 +14,6 @@ import (
 	"gravedancer/internal/sqldump"
 )
 
-// ErrCorrupt marks an artifact that does not match its manifest.
-var ErrCorrupt = errors.New("artifact does not match its manifest")
-
 // VerifyError names the first thing about an artifact that is wrong.
 type VerifyError struct {
 	Path   string
