@@ -1,0 +1,62 @@
+package report
+
+import (
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"gravedancer/internal/job"
+	"gravedancer/internal/store"
+)
+
+func TestFromJobAndTable(t *testing.T) {
+	t0 := time.Date(2026, 11, 27, 2, 30, 0, 0, time.UTC)
+	rec := func(s string, from, to int) job.StageRecord {
+		return job.StageRecord{Stage: s, Started: t0.Add(time.Duration(from) * time.Second), Finished: t0.Add(time.Duration(to) * time.Second)}
+	}
+	good := &job.Job{Region: "REG1", History: []job.StageRecord{rec("dump", 0, 10), rec("stats", 10, 11), rec("check", 11, 13)},
+		Artifact: &job.Artifact{Path: "/s/a.sql.gz", Bytes: 2048},
+		Manifest: &job.Manifest{RawBytes: 3 << 20, Tables: []job.TableCount{{Database: "d", Table: "t", Rows: 7}}},
+		Stats:    &job.Stats{DeltaPct: -3.25}}
+	bad := &job.Job{Region: "REG3", Exclusion: &job.Exclusion{Stage: "dump", Reason: "dump REG3: Can't connect\nmore detail"}}
+	r := &Report{Run: "r1", Started: t0, Finished: t0.Add(13 * time.Second), Regions: []Region{FromJob(good), FromJob(bad)}}
+
+	g := r.Regions[0]
+	if g.Outcome != OutcomeGood || g.Reached != "dumped+checked" || g.Rows != 7 || g.Duration != 13*time.Second || *g.DeltaPct != -3.25 {
+		t.Errorf("good region = %+v", g)
+	}
+	if r.Good() != 1 || r.Excluded() != 1 {
+		t.Errorf("good=%d excluded=%d", r.Good(), r.Excluded())
+	}
+	var b strings.Builder
+	Table(&b, r)
+	for _, want := range []string{"run r1: 1 good, 1 excluded, 13s", "REG1", "dumped+checked", "2.0 KiB", "3.0 MiB", "-3.2%", "REG3", "excluded", "dump: dump REG3: Can't connect"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, b.String())
+		}
+	}
+	if strings.Contains(b.String(), "more detail") {
+		t.Errorf("table should show the reason's first line only:\n%s", b.String())
+	}
+
+	spool := &store.Spool{Dir: t.TempDir()}
+	path, err := Write(spool, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(path)
+	var back Report
+	if err := json.Unmarshal(data, &back); err != nil || back.Run != "r1" || len(back.Regions) != 2 {
+		t.Errorf("report file round trip: %v %+v", err, back)
+	}
+}
+
+func TestHumanBytes(t *testing.T) {
+	for n, want := range map[int64]string{0: "-", 512: "512 B", 1536: "1.5 KiB", 5 << 30: "5.0 GiB"} {
+		if got := HumanBytes(n); got != want {
+			t.Errorf("HumanBytes(%d) = %s, want %s", n, got, want)
+		}
+	}
+}
