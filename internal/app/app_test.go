@@ -16,6 +16,7 @@ import (
 
 	"gravedancer/internal/config"
 	"gravedancer/internal/job"
+	"gravedancer/internal/mysqlx"
 	"gravedancer/internal/pipeline"
 	"gravedancer/internal/report"
 	"gravedancer/internal/store"
@@ -136,7 +137,7 @@ func checkArtifacts(t *testing.T, cfg *config.Config, sources map[string]*sql.DB
 		want := sourceCounts(t, db)
 		got := map[string]int64{}
 		for _, tc := range e.Manifest.Tables {
-			if !systemSchema(tc.Database) {
+			if !mysqlx.SystemSchema(tc.Database) {
 				got[tc.Database+"."+tc.Table] = tc.Rows
 			}
 		}
@@ -151,40 +152,13 @@ func checkArtifacts(t *testing.T, cfg *config.Config, sources map[string]*sql.DB
 	}
 }
 
-func systemSchema(db string) bool {
-	switch db {
-	case "mysql", "sys", "performance_schema", "information_schema":
-		return true
-	}
-	return false
-}
-
 func sourceCounts(t *testing.T, db *sql.DB) map[string]int64 {
 	t.Helper()
-	rows, err := db.Query(`SELECT table_schema, table_name FROM information_schema.tables
-		WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('mysql','sys','performance_schema','information_schema')`)
+	counts, err := mysqlx.RowCounts(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var names [][2]string
-	for rows.Next() {
-		var s, n string
-		if err := rows.Scan(&s, &n); err != nil {
-			t.Fatal(err)
-		}
-		names = append(names, [2]string{s, n})
-	}
-	rows.Close()
-	out := map[string]int64{}
-	for _, n := range names {
-		var c int64
-		q := fmt.Sprintf("SELECT COUNT(*) FROM `%s`.`%s`", strings.ReplaceAll(n[0], "`", "``"), strings.ReplaceAll(n[1], "`", "``"))
-		if err := db.QueryRow(q).Scan(&c); err != nil {
-			t.Fatal(err)
-		}
-		out[n[0]+"."+n[1]] = c
-	}
-	return out
+	return counts
 }
 
 // openState reopens the run's embedded JetStream store after the run ended.

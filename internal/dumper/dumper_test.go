@@ -55,36 +55,12 @@ func addBigTable(t *testing.T, m *testenv.MariaDB) {
 		"INSERT INTO bulk.rows SELECT seq, REPEAT(CHAR(65 + seq % 26), 150) FROM bulk.seq_1_to_200000;")
 }
 
-var systemSchemas = map[string]bool{"mysql": true, "information_schema": true, "performance_schema": true, "sys": true}
-
 // sourceRowCounts returns SELECT COUNT(*) of every non-system base table.
 func sourceRowCounts(t *testing.T, m *testenv.MariaDB) map[string]int64 {
 	t.Helper()
-	db := m.DB(t)
-	rows, err := db.Query("SELECT table_schema, table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'")
+	counts, err := mysqlx.RowCounts(context.Background(), m.DB(t))
 	if err != nil {
 		t.Fatal(err)
-	}
-	var names [][2]string
-	for rows.Next() {
-		var s, n string
-		if err := rows.Scan(&s, &n); err != nil {
-			t.Fatal(err)
-		}
-		if !systemSchemas[s] {
-			names = append(names, [2]string{s, n})
-		}
-	}
-	if err := rows.Close(); err != nil {
-		t.Fatal(err)
-	}
-	counts := map[string]int64{}
-	for _, n := range names {
-		var c int64
-		if err := db.QueryRow("SELECT COUNT(*) FROM " + mysqlx.QuoteIdent(n[0]) + "." + mysqlx.QuoteIdent(n[1])).Scan(&c); err != nil {
-			t.Fatal(err)
-		}
-		counts[n[0]+"."+n[1]] = c
 	}
 	return counts
 }
@@ -238,7 +214,7 @@ func checkRowCounts(t *testing.T, man *job.Manifest, want map[string]int64) {
 	t.Helper()
 	got := map[string]int64{}
 	for _, tc := range man.Tables {
-		if !systemSchemas[tc.Database] {
+		if !mysqlx.SystemSchema(tc.Database) {
 			got[tc.Database+"."+tc.Table] = tc.Rows
 		}
 	}
