@@ -84,7 +84,14 @@ func TestServiceRunAndCronTrigger(t *testing.T) {
 		t.Fatal("service did not stop within 30s of SIGTERM")
 	}
 	if n := pendingJobs(t, js); n != 0 {
-		t.Errorf("%d jobs left in the work queue after the run", n)
+		s, _ := js.Stream(context.Background(), pipeline.StreamJobs)
+		info, _ := s.Info(context.Background())
+		m, err := s.GetMsg(context.Background(), info.State.FirstSeq)
+		if err == nil {
+			t.Errorf("%d jobs left in the work queue after the run; first: %s %s", n, m.Subject, m.Data)
+		} else {
+			t.Errorf("%d jobs left in the work queue after the run (%v)", n, err)
+		}
 	}
 }
 

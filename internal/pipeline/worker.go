@@ -173,7 +173,10 @@ func (w *Worker) process(ctx context.Context, msg jetstream.Msg) {
 	}
 	log := w.log.With("region", d.region, "run", d.run, "attempt", d.attempt)
 	if err == nil {
-		err = w.advance(ctx, d, outs)
+		// The work is done: hand it on even if shutdown began meanwhile, or
+		// the job would be redone after a restart. Publishes carry their own
+		// timeout.
+		err = w.advance(context.WithoutCancel(ctx), d, outs)
 	}
 	w.settle(ctx, d, err, log)
 }
@@ -229,6 +232,7 @@ func (w *Worker) settle(ctx context.Context, d *delivery, err error, log *slog.L
 	}
 	if ctx.Err() != nil {
 		// Shutting down: hand the job back now rather than after AckWait.
+		// (A crash before the DLQ publish below is covered by redelivery.)
 		_ = d.msg.Nak()
 		log.Info("stage interrupted by shutdown; job returned to the queue")
 		return

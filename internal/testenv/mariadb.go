@@ -157,6 +157,9 @@ func StartMariaDB(t testing.TB) *MariaDB {
 	prepared := time.Since(began)
 
 	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("testenv: mariadbd %s error log (tail):\n%s", m.Addr(), tail(m.errLog, 30))
+		}
 		m.closeRoot()
 		m.Stop()
 	})
@@ -369,6 +372,9 @@ func (m *MariaDB) startOnce() error {
 		"--port=" + strconv.Itoa(m.Port),
 		"--log-error=" + m.errLog,
 		"--pid-file=" + m.pidFile,
+		// A private tmpdir: instances sharing /tmp lose each other's
+		// temp-table files to cleanups ("Error on delete of '/tmp/#sql-…'").
+		"--tmpdir=" + filepath.Dir(m.pidFile),
 	}
 	if m.runAsUser != "" {
 		args = append(args, "--user="+m.runAsUser)
