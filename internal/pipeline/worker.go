@@ -232,7 +232,6 @@ func (w *Worker) settle(ctx context.Context, d *delivery, err error, log *slog.L
 	}
 	if ctx.Err() != nil {
 		// Shutting down: hand the job back now rather than after AckWait.
-		// (A crash before the DLQ publish below is covered by redelivery.)
 		_ = d.msg.Nak()
 		log.Info("stage interrupted by shutdown; job returned to the queue")
 		return
