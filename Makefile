@@ -5,7 +5,7 @@ PKG   := ./...
 # Packages whose goroutines carry the pipeline: they must pass the race detector.
 RACE_PKGS := ./internal/pipeline/ ./internal/app/ ./internal/dumper/
 
-.PHONY: all build demo test test-unit test-race lint bench deps clean
+.PHONY: all build demo test lint bench deps clean
 
 all: build
 
@@ -33,7 +33,7 @@ lint:
 
 # Benchmarks print ratios against a baseline measured in the same run.
 bench: deps
-	$(GO) test -run '^$$' -bench . -benchtime 3x ./internal/sqldump/ ./internal/dumper/
+	$(GO) test -run '^$$' -bench . -benchtime 3x ./internal/sqldump/ ./internal/dumper/ ./internal/testenv/
 
 clean:
 	rm -rf bin demo-output
