@@ -55,8 +55,7 @@ func (s *Spool) ArtifactPath(region string, t time.Time, compression string) str
 
 // ManifestPath is the manifest beside an artifact.
 func ManifestPath(artifact string) string {
-	base := strings.TrimSuffix(strings.TrimSuffix(artifact, ".sql.gz"), ".sql.zst")
-	return base + manifestSuffix
+	return stem(artifact) + manifestSuffix
 }
 
 // DayDir is the dated directory for t.
@@ -93,6 +92,8 @@ type Entry struct {
 	Region   string
 	Time     time.Time
 	Manifest *job.Manifest // nil when the manifest is missing or unreadable
+	Verified *Verification // nil until the restore test passed
+	Shipped  *Shipping     // nil until shipped somewhere
 }
 
 // List returns region's artifacts (all regions when region is ""), oldest
@@ -129,6 +130,8 @@ func (s *Spool) listDay(dir, region string) []Entry {
 		if b, err := os.ReadFile(ManifestPath(p)); err == nil {
 			e.Manifest, _ = job.DecodeManifest(b)
 		}
+		e.Verified, _ = readJSON[Verification](VerifiedPath(p))
+		e.Shipped, _ = readJSON[Shipping](ShippedPath(p))
 		out = append(out, e)
 	}
 	return out
@@ -156,21 +159,31 @@ func ParseName(name string) (region string, t time.Time, ok bool) {
 	return "", time.Time{}, false
 }
 
-// Previous returns region's newest artifact with a readable manifest that is
-// older than the artifact at exclude (which is skipped). It is the comparison
-// point for size deltas.
+// Previous returns region's newest verified artifact other than exclude, or,
+// before any was verified, its newest artifact with a readable manifest. It is
+// the comparison point for size deltas.
 func (s *Spool) Previous(region, exclude string) (*Entry, error) {
 	entries, err := s.List(region)
 	if err != nil {
 		return nil, err
 	}
+	var fallback *Entry
 	for i := len(entries) - 1; i >= 0; i-- {
 		e := entries[i]
-		if e.Path != exclude && e.Manifest != nil {
+		if e.Path == exclude || e.Manifest == nil {
+			continue
+		}
+		if e.Verified != nil {
 			return &e, nil
 		}
+		if fallback == nil {
+			fallback = &e
+		}
 	}
-	return nil, ErrNotFound
+	if fallback == nil {
+		return nil, ErrNotFound
+	}
+	return fallback, nil
 }
 
 // FindRun returns region's committed artifact of run, so a dump job that is
