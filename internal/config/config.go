@@ -31,10 +31,18 @@ type Config struct {
 	RestorePasswordFile string    `envconfig:"RESTORE_PASSWORD_FILE"`
 	CheckDatabases      NameList  `envconfig:"CHECK_DATABASES"`
 	CheckTables         TableList `envconfig:"CHECK_TABLES"`
+	VerifyRows          string    `envconfig:"VERIFY_ROWS" default:"all"`
+	RestoreTool         string    `envconfig:"RESTORE_TOOL" default:"auto"`
+	// LeaseTTL bounds how long a dead restore worker keeps a test server.
+	LeaseTTL time.Duration `envconfig:"LEASE_TTL" default:"2m"`
 
-	SpoolDir      string `envconfig:"SPOOL_DIR" default:"/var/backups/gravedancer"`
-	StateDir      string `envconfig:"STATE_DIR" default:"/var/lib/gravedancer"`
-	RetentionDays int    `envconfig:"RETENTION_DAYS" default:"3"`
+	SpoolDir         string `envconfig:"SPOOL_DIR" default:"/var/backups/gravedancer"`
+	StateDir         string `envconfig:"STATE_DIR" default:"/var/lib/gravedancer"`
+	RetentionDays    int    `envconfig:"RETENTION_DAYS" default:"3"`
+	RetentionKeepMin int    `envconfig:"RETENTION_KEEP_MIN" default:"1"`
+	KeepDaily        int    `envconfig:"KEEP_DAILY"`
+	KeepWeekly       int    `envconfig:"KEEP_WEEKLY"`
+	KeepMonthly      int    `envconfig:"KEEP_MONTHLY"`
 
 	Compress      string        `envconfig:"COMPRESS" default:"gzip"`
 	CompressLevel int           `envconfig:"COMPRESS_LEVEL"`
@@ -45,6 +53,20 @@ type Config struct {
 
 	Ship    NameList `envconfig:"SHIP" default:"none"`
 	ShipDir string   `envconfig:"SHIP_DIR"`
+
+	NetBackupBin      string        `envconfig:"NETBACKUP_BIN" default:"/usr/openv/netbackup/bin/bpbackup"`
+	NetBackupPolicy   string        `envconfig:"NETBACKUP_POLICY" default:"MariaDB"`
+	NetBackupSchedule string        `envconfig:"NETBACKUP_SCHEDULE" default:"User"`
+	NetBackupServer   string        `envconfig:"NETBACKUP_SERVER"`
+	NetBackupLog      string        `envconfig:"NETBACKUP_LOG"`
+	ShipTimeout       time.Duration `envconfig:"SHIP_TIMEOUT" default:"6h"`
+
+	SCPHost       string `envconfig:"SCP_HOST"`
+	SCPPort       int    `envconfig:"SCP_PORT" default:"22"`
+	SCPUser       string `envconfig:"SCP_USER"`
+	SCPDir        string `envconfig:"SCP_DIR"`
+	SCPKey        string `envconfig:"SCP_KEY"`
+	SCPKnownHosts string `envconfig:"SCP_KNOWN_HOSTS"`
 
 	NATSURL   string        `envconfig:"NATS_URL"`
 	NATSCreds string        `envconfig:"NATS_CREDS"`
@@ -57,6 +79,9 @@ type Config struct {
 	DumpConcurrency  int `envconfig:"DUMP_CONCURRENCY" default:"4"`
 	StatsConcurrency int `envconfig:"STATS_CONCURRENCY" default:"2"`
 	CheckConcurrency int `envconfig:"CHECK_CONCURRENCY" default:"2"`
+	// RestoreConcurrency 0 means one restore per test server.
+	RestoreConcurrency int `envconfig:"RESTORE_CONCURRENCY"`
+	ShipConcurrency    int `envconfig:"SHIP_CONCURRENCY" default:"2"`
 
 	LogFormat string `envconfig:"LOG_FORMAT" default:"auto"`
 	LogLevel  string `envconfig:"LOG_LEVEL" default:"info"`
@@ -152,7 +177,8 @@ func (c *Config) Validate() error {
 	if len(c.Regions) == 0 {
 		return errf("REGIONS", "no regions configured; set NAME=host[:port],… e.g. REG1=10.1.1.1,REG2=10.1.1.2:3307")
 	}
-	for _, check := range []func() error{c.validateSource, c.validateDump, c.validateDirs, c.validatePipeline, c.validateShip, c.validateLog} {
+	for _, check := range []func() error{c.validateSource, c.validateRestore, c.validateDump, c.validateDirs,
+		c.validateRetention, c.validatePipeline, c.validateShip, c.validateLog} {
 		if err := check(); err != nil {
 			return err
 		}
@@ -231,12 +257,15 @@ func (c *Config) validateDirs() error {
 func (c *Config) validatePipeline() error {
 	positive := map[string]int{
 		"DUMP_CONCURRENCY": c.DumpConcurrency, "STATS_CONCURRENCY": c.StatsConcurrency,
-		"CHECK_CONCURRENCY": c.CheckConcurrency, "MAX_DELIVER": c.MaxDeliver,
+		"CHECK_CONCURRENCY": c.CheckConcurrency, "SHIP_CONCURRENCY": c.ShipConcurrency, "MAX_DELIVER": c.MaxDeliver,
 	}
 	for _, name := range sortedKeys(positive) {
 		if positive[name] < 1 {
 			return errf(name, "must be at least 1, got %d", positive[name])
 		}
+	}
+	if c.RestoreConcurrency < 0 {
+		return errf("RESTORE_CONCURRENCY", "must not be negative (0 = one per test server)")
 	}
 	if c.AckWait < time.Second {
 		return errf("ACK_WAIT", "must be at least 1s, got %s", c.AckWait)
@@ -247,15 +276,90 @@ func (c *Config) validatePipeline() error {
 	return nil
 }
 
-func (c *Config) validateShip() error {
-	// The ship stage is not built yet: accepting a target now would let an
-	// operator believe backups leave the host when they do not.
-	for _, s := range c.Ship {
-		if s != "none" {
-			return errf("SHIP", "%q: this version ships nowhere; only none is supported until the ship stage lands", s)
+func (c *Config) validateRestore() error {
+	if len(c.TestServers) == 0 {
+		return errf("TEST_SERVERS", "no test server configured: a backup counts only once it has been restored; set host[:port],…")
+	}
+	if c.RestoreUser == "" {
+		return errf("RESTORE_USER", "must not be empty")
+	}
+	switch c.VerifyRows {
+	case "all", "checked", "off":
+	default:
+		return errf("VERIFY_ROWS", "%q is not one of all, checked, off", c.VerifyRows)
+	}
+	if c.LeaseTTL < 5*time.Second {
+		return errf("LEASE_TTL", "must be at least 5s, got %s", c.LeaseTTL)
+	}
+	return nil
+}
+
+func (c *Config) validateRetention() error {
+	if c.RetentionKeepMin < 1 {
+		return errf("RETENTION_KEEP_MIN", "must be at least 1: the newest verified backup is always kept, got %d", c.RetentionKeepMin)
+	}
+	for name, v := range map[string]int{"KEEP_DAILY": c.KeepDaily, "KEEP_WEEKLY": c.KeepWeekly, "KEEP_MONTHLY": c.KeepMonthly} {
+		if v < 0 {
+			return errf(name, "must not be negative, got %d", v)
 		}
 	}
 	return nil
+}
+
+func (c *Config) validateShip() error {
+	seen := map[string]bool{}
+	for _, s := range c.Ship {
+		if seen[s] {
+			return errf("SHIP", "%q is listed twice", s)
+		}
+		seen[s] = true
+		if err := c.validateTarget(s); err != nil {
+			return err
+		}
+	}
+	if seen["none"] && len(c.Ship) > 1 {
+		return errf("SHIP", "none cannot be combined with other targets")
+	}
+	if c.ShipTimeout <= 0 {
+		return errf("SHIP_TIMEOUT", "must be a positive duration")
+	}
+	return nil
+}
+
+// validateTarget checks the variables one ship target needs.
+func (c *Config) validateTarget(s string) error {
+	switch s {
+	case "none":
+	case "dir":
+		if c.ShipDir == "" {
+			return errf("SHIP_DIR", "required when GD_SHIP includes dir")
+		}
+	case "netbackup":
+		if c.NetBackupServer == "" {
+			return errf("NETBACKUP_SERVER", "required when GD_SHIP includes netbackup (the master server for bpbackup -S)")
+		}
+	case "scp":
+		for name, v := range map[string]string{"SCP_HOST": c.SCPHost, "SCP_DIR": c.SCPDir, "SCP_KEY": c.SCPKey, "SCP_KNOWN_HOSTS": c.SCPKnownHosts} {
+			if v == "" {
+				return errf(name, "required when GD_SHIP includes scp")
+			}
+		}
+		if c.SCPPort < 1 || c.SCPPort > 65535 {
+			return errf("SCP_PORT", "must be 1-65535, got %d", c.SCPPort)
+		}
+	default:
+		return errf("SHIP", "%q is not one of netbackup, scp, dir, none", s)
+	}
+	return nil
+}
+
+// RestoreSlots is how many restores run at once: one per test server
+// unless set lower (or higher, for servers that take several).
+func (c *Config) RestoreSlots() int {
+	if c.RestoreConcurrency > 0 {
+		return c.RestoreConcurrency
+	}
+	return len(c.TestServers)
 }
 
 func (c *Config) validateLog() error {

@@ -19,7 +19,7 @@ func setEnv(t *testing.T, kv map[string]string) {
 			os.Unsetenv(k)
 		}
 	}
-	base := map[string]string{"GD_REGIONS": "REG1=10.1.1.1,REG2=10.1.1.2:3307", "GD_SOURCE_PASSWORD": "s3cret"}
+	base := map[string]string{"GD_REGIONS": "REG1=10.1.1.1,REG2=10.1.1.2:3307", "GD_SOURCE_PASSWORD": "s3cret", "GD_TEST_SERVERS": "10.1.2.1"}
 	for k, v := range kv {
 		base[k] = v
 	}
@@ -85,7 +85,19 @@ func TestValidateNamesTheVariable(t *testing.T) {
 		{"zero concurrency", map[string]string{"GD_DUMP_CONCURRENCY": "0"}, "GD_DUMP_CONCURRENCY", "at least 1"},
 		{"zero max deliver", map[string]string{"GD_MAX_DELIVER": "0"}, "GD_MAX_DELIVER", "at least 1"},
 		{"short ack wait", map[string]string{"GD_ACK_WAIT": "10ms"}, "GD_ACK_WAIT", "at least 1s"},
-		{"ship target not built", map[string]string{"GD_SHIP": "netbackup"}, "GD_SHIP", "only none"},
+		{"no test server", map[string]string{"GD_TEST_SERVERS": "-"}, "GD_TEST_SERVERS", "no test server"},
+		{"bad verify mode", map[string]string{"GD_VERIFY_ROWS": "some"}, "GD_VERIFY_ROWS", "all, checked, off"},
+		{"short lease", map[string]string{"GD_LEASE_TTL": "1s"}, "GD_LEASE_TTL", "at least 5s"},
+		{"keep min zero", map[string]string{"GD_RETENTION_KEEP_MIN": "0"}, "GD_RETENTION_KEEP_MIN", "always kept"},
+		{"negative daily", map[string]string{"GD_KEEP_DAILY": "-1"}, "GD_KEEP_DAILY", "negative"},
+		{"unknown ship target", map[string]string{"GD_SHIP": "tape"}, "GD_SHIP", "netbackup, scp, dir, none"},
+		{"none with others", map[string]string{"GD_SHIP": "none,dir", "GD_SHIP_DIR": "/x"}, "GD_SHIP", "cannot be combined"},
+		{"twice", map[string]string{"GD_SHIP": "dir,dir", "GD_SHIP_DIR": "/x"}, "GD_SHIP", "twice"},
+		{"dir without dir", map[string]string{"GD_SHIP": "dir"}, "GD_SHIP_DIR", "required"},
+		{"netbackup without server", map[string]string{"GD_SHIP": "netbackup"}, "GD_NETBACKUP_SERVER", "required"},
+		{"scp without key", map[string]string{"GD_SHIP": "scp", "GD_SCP_HOST": "h", "GD_SCP_DIR": "/d", "GD_SCP_KNOWN_HOSTS": "/k"}, "GD_SCP_KEY", "required"},
+		{"scp bad port", map[string]string{"GD_SHIP": "scp", "GD_SCP_HOST": "h", "GD_SCP_DIR": "/d", "GD_SCP_KEY": "/k", "GD_SCP_KNOWN_HOSTS": "/k", "GD_SCP_PORT": "0"}, "GD_SCP_PORT", "1-65535"},
+		{"negative restore concurrency", map[string]string{"GD_RESTORE_CONCURRENCY": "-1"}, "GD_RESTORE_CONCURRENCY", "negative"},
 		{"bad log format", map[string]string{"GD_LOG_FORMAT": "xml"}, "GD_LOG_FORMAT", "auto, text, json"},
 		{"bad log level", map[string]string{"GD_LOG_LEVEL": "loud"}, "GD_LOG_LEVEL", "debug, info"},
 		{"empty spool", map[string]string{"GD_SPOOL_DIR": ""}, "GD_SPOOL_DIR", "empty"},
