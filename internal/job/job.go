@@ -53,6 +53,9 @@ type Job struct {
 	Artifact *Artifact     `json:"artifact,omitempty"`
 	Manifest *Manifest     `json:"manifest,omitempty"`
 	Stats    *Stats        `json:"stats,omitempty"`
+	Restore  *Restore      `json:"restore,omitempty"`
+	Shipped  []Shipment    `json:"shipped,omitempty"`
+	Retained *Retained     `json:"retained,omitempty"`
 	// Exclusion is set on the copy that goes to the DLQ and events.
 	Exclusion *Exclusion `json:"exclusion,omitempty"`
 }
@@ -102,6 +105,30 @@ var token = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 // ValidRunID reports whether s can be a run id: it becomes part of subjects'
 // Msg-Ids and report file names, so only letters, digits, - and _.
 func ValidRunID(s string) bool { return token.MatchString(s) }
+
+// Restore is what the restore test proved.
+type Restore struct {
+	TestServer   string `json:"test_server"`
+	Mode         string `json:"mode"` // all | checked | off
+	Databases    int    `json:"databases"`
+	Tables       int    `json:"tables"`
+	RowsVerified int64  `json:"rows_verified"`
+	Statements   int64  `json:"statements"`
+}
+
+// Shipment is one target that confirmed a copy.
+type Shipment struct {
+	Target   string    `json:"target"`
+	Location string    `json:"location"`
+	At       time.Time `json:"at"`
+}
+
+// Retained is what the retain stage did for the region.
+type Retained struct {
+	Latest  string   `json:"latest"`
+	Removed []string `json:"removed,omitempty"`
+	Kept    int      `json:"kept"`
+}
 
 // ErrMalformed marks a message that cannot be decoded; it is excluded, never retried.
 var ErrMalformed = errors.New("malformed message")

@@ -156,3 +156,15 @@ func Trigger(ctx context.Context, js jetstream.JetStream, t *job.Trigger) (dupli
 	}
 	return ack.Duplicate, nil
 }
+
+// RunFinished publishes a finished run's report on gd.run.finished.
+func RunFinished(ctx context.Context, js jetstream.JetStream, run string, report []byte) error {
+	m := &nats.Msg{Subject: SubjectRunFinished, Data: report, Header: nats.Header{}}
+	m.Header.Set(HdrRun, run)
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if _, err := js.PublishMsg(ctx, m, jetstream.WithMsgID("finished."+run)); err != nil {
+		return fmt.Errorf("publish run %s finished: %w", run, err)
+	}
+	return nil
+}

@@ -37,10 +37,10 @@ func StreamConfigs(replicas int) []jetstream.StreamConfig {
 			Description: "gravedancer exclusions: why a region left a run",
 		},
 		{
-			Name: StreamEvents, Subjects: []string{subjectEvent + ">"},
+			Name: StreamEvents, Subjects: []string{subjectEvent + ">", "gd.run.>"},
 			Retention: jetstream.LimitsPolicy, Storage: jetstream.FileStorage,
 			MaxAge: EventsMaxAge, Duplicates: 10 * time.Minute, Replicas: replicas,
-			Description: "gravedancer events: planned, done, excluded",
+			Description: "gravedancer events: planned, done, excluded, run finished",
 		},
 	}
 }

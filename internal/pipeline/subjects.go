@@ -22,6 +22,9 @@ const (
 	eventDone    = subjectEvent + "done."
 	eventExclude = subjectEvent + "excluded."
 
+	// SubjectRunFinished carries a finished run's report for other consumers.
+	SubjectRunFinished = "gd.run.finished"
+
 	// RunLevel stands in the region token for a failure that is about the
 	// whole run (a trigger that could not be planned).
 	RunLevel = "_run"

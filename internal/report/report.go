@@ -24,21 +24,28 @@ const (
 
 // Region is one region's line in the report.
 type Region struct {
-	Region   string            `json:"region"`
-	Outcome  string            `json:"outcome"`
-	Reached  string            `json:"reached"` // e.g. dumped+checked
-	Stage    string            `json:"stage,omitempty"`
-	Reason   string            `json:"reason,omitempty"`
-	Artifact string            `json:"artifact,omitempty"`
-	RawBytes int64             `json:"raw_bytes,omitempty"`
-	Bytes    int64             `json:"bytes,omitempty"`
-	DeltaPct *float64          `json:"delta_pct,omitempty"`
-	Tables   int               `json:"tables,omitempty"`
-	Rows     int64             `json:"rows,omitempty"`
-	MD5      string            `json:"md5,omitempty"`
-	SHA256   string            `json:"sha256,omitempty"`
-	Duration time.Duration     `json:"duration_ns"`
-	Stages   []job.StageRecord `json:"stages,omitempty"`
+	Region   string   `json:"region"`
+	Address  string   `json:"address,omitempty"`
+	Outcome  string   `json:"outcome"`
+	Reached  string   `json:"reached"` // e.g. dumped+checked+verified+shipped+pruned
+	Stage    string   `json:"stage,omitempty"`
+	Reason   string   `json:"reason,omitempty"`
+	Artifact string   `json:"artifact,omitempty"`
+	RawBytes int64    `json:"raw_bytes,omitempty"`
+	Bytes    int64    `json:"bytes,omitempty"`
+	DeltaPct *float64 `json:"delta_pct,omitempty"`
+	Tables   int      `json:"tables,omitempty"`
+	Rows     int64    `json:"rows,omitempty"`
+	MD5      string   `json:"md5,omitempty"`
+	SHA256   string   `json:"sha256,omitempty"`
+	// RowsVerified counts rows compared with the dump after the restore test.
+	RowsVerified int64             `json:"rows_verified,omitempty"`
+	TestServer   string            `json:"test_server,omitempty"`
+	ShippedTo    []string          `json:"shipped_to,omitempty"`
+	Latest       string            `json:"latest,omitempty"`
+	Pruned       int               `json:"pruned,omitempty"`
+	Duration     time.Duration     `json:"duration_ns"`
+	Stages       []job.StageRecord `json:"stages,omitempty"`
 }
 
 // Report is one run.
@@ -68,7 +75,7 @@ func (r *Report) count(outcome string) int {
 
 // FromJob makes a region's line from its final job message.
 func FromJob(j *job.Job) Region {
-	g := Region{Region: j.Region, Outcome: OutcomeGood, Reached: reached(j.History), Stages: j.History}
+	g := Region{Region: j.Region, Address: j.Addr, Outcome: OutcomeGood, Reached: reached(j.History), Stages: j.History}
 	if j.Exclusion != nil {
 		g.Outcome, g.Stage, g.Reason = OutcomeExcluded, j.Exclusion.Stage, j.Exclusion.Reason
 	}
@@ -77,6 +84,15 @@ func FromJob(j *job.Job) Region {
 	}
 	if m := j.Manifest; m != nil {
 		g.RawBytes, g.Tables, g.Rows, g.MD5 = m.RawBytes, len(m.Tables), m.Rows(), m.MD5
+	}
+	if r := j.Restore; r != nil {
+		g.RowsVerified, g.TestServer = r.RowsVerified, r.TestServer
+	}
+	for _, sh := range j.Shipped {
+		g.ShippedTo = append(g.ShippedTo, sh.Target)
+	}
+	if r := j.Retained; r != nil {
+		g.Latest, g.Pruned = r.Latest, len(r.Removed)
 	}
 	if s := j.Stats; s != nil && !s.FirstEver {
 		d := s.DeltaPct
@@ -91,7 +107,7 @@ func FromJob(j *job.Job) Region {
 // reached names how far a region got, in the words an operator uses.
 func reached(h []job.StageRecord) string {
 	words := map[string]string{job.StageDump: "dumped", job.StageCheck: "checked",
-		job.StageRestore: "verified", job.StageShip: "shipped", job.StageRetain: "retained"}
+		job.StageRestore: "verified", job.StageShip: "shipped", job.StageRetain: "pruned"}
 	var got []string
 	for _, r := range h {
 		if w, ok := words[r.Stage]; ok {
@@ -119,21 +135,52 @@ func Write(spool *store.Spool, r *Report) (string, error) {
 	return p, nil
 }
 
-// Table prints the summary for a person.
+// Table prints the summary for a person: one line per region, then the
+// stage durations and the exclusion reasons in full.
 func Table(w io.Writer, r *Report) {
 	fmt.Fprintf(w, "run %s: %d good, %d excluded, %s\n", r.Run, r.Good(), r.Excluded(),
 		r.Finished.Sub(r.Started).Round(time.Second/10))
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "REGION\tOUTCOME\tSIZE\tRAW\tDELTA\tTABLES\tROWS\tTIME\tDETAIL")
+	fmt.Fprintln(tw, "REGION\tADDRESS\tOUTCOME\tSIZE\tDELTA\tROWS VERIFIED\tSHIPPED TO\tTIME\tSTAGES")
 	for _, g := range r.Regions {
-		outcome, detail := g.Reached, g.Artifact
+		outcome := g.Reached
 		if g.Outcome != OutcomeGood {
-			outcome, detail = g.Outcome, g.Stage+": "+firstLine(g.Reason)
+			outcome = g.Outcome + " at " + g.Stage
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\n", g.Region, outcome, HumanBytes(g.Bytes),
-			HumanBytes(g.RawBytes), delta(g.DeltaPct), g.Tables, g.Rows, g.Duration.Round(time.Second/10), detail)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", g.Region, dash(g.Address), outcome, HumanBytes(g.Bytes),
+			delta(g.DeltaPct), count(g.RowsVerified), dash(strings.Join(g.ShippedTo, ",")), g.Duration.Round(time.Second/10), stages(g.Stages))
 	}
 	tw.Flush()
+	for _, g := range r.Regions {
+		if g.Outcome == OutcomeGood {
+			fmt.Fprintf(w, "%s: %s\n", g.Region, g.Artifact)
+		} else {
+			fmt.Fprintf(w, "%s excluded: %s\n", g.Region, firstLine(g.Reason))
+		}
+	}
+}
+
+// stages renders per-stage durations compactly: dump 1.2s restore 3.4s …
+func stages(h []job.StageRecord) string {
+	var parts []string
+	for _, rec := range h {
+		parts = append(parts, fmt.Sprintf("%s %s", rec.Stage, rec.Duration().Round(time.Millisecond*10)))
+	}
+	return dash(strings.Join(parts, " "))
+}
+
+func count(n int64) string {
+	if n == 0 {
+		return "-"
+	}
+	return fmt.Sprint(n)
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
 
 func delta(d *float64) string {
@@ -145,8 +192,8 @@ func delta(d *float64) string {
 
 func firstLine(s string) string {
 	s, _, _ = strings.Cut(s, "\n")
-	if len(s) > 160 {
-		s = s[:157] + "..."
+	if len(s) > 300 {
+		s = s[:297] + "..."
 	}
 	return s
 }

@@ -32,7 +32,8 @@ func TestFromJobAndTable(t *testing.T) {
 	}
 	var b strings.Builder
 	Table(&b, r)
-	for _, want := range []string{"run r1: 1 good, 1 excluded, 13s", "REG1", "dumped+checked", "2.0 KiB", "3.0 MiB", "-3.2%", "REG3", "excluded", "dump: dump REG3: Can't connect"} {
+	for _, want := range []string{"run r1: 1 good, 1 excluded, 13s", "REG1", "dumped+checked", "2.0 KiB", "-3.2%", "REG3", "excluded at dump",
+		"REG3 excluded: dump REG3: Can't connect", "dump 10s stats 1s check 2s", "REG1: /s/a.sql.gz"} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, b.String())
 		}
