@@ -17,8 +17,9 @@ build:
 demo:
 	bash scripts/demo.sh
 
+# Tests also need a real sshd for the scp shipper.
 deps:
-	bash scripts/ensure-deps.sh
+	bash scripts/ensure-deps.sh openssh-server openssh-client
 
 # The whole suite: lint, unit and integration tests against private mariadbd
 # instances and embedded JetStream, then the race detector on the pipeline.

@@ -96,31 +96,78 @@ SQL
 done
 unset password
 
-say "running: bin/gravedancer backup"
+# A dedicated restore user on the test server, as the old script's
+# restoreuser: it may create, load and drop databases, nothing on the
+# server's own accounts is touched by a restore.
+restore_password_file=$work/restoreuser.password
+restore_password=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+(
+  umask 077
+  printf '%s' "$restore_password" >"$restore_password_file"
+)
+root_sql testdb <<SQL
+CREATE OR REPLACE USER 'restoreuser'@'127.0.0.1' IDENTIFIED BY '$restore_password';
+GRANT ALL PRIVILEGES ON *.* TO 'restoreuser'@'127.0.0.1';
+SQL
+unset restore_password
+
 limit=()
 if command -v timeout >/dev/null 2>&1; then
   # --foreground: the binary still gets the terminal's Ctrl-C.
   limit=(timeout --foreground --kill-after=30s "${GD_DEMO_TIMEOUT:-15m}")
 fi
+backup() {
+  "${limit[@]}" env \
+    GD_REGIONS="REG1=127.0.0.1:$(port region1),REG2=127.0.0.1:$(port region2)" \
+    GD_SOURCE_USER=backupuser \
+    GD_SOURCE_PASSWORD_FILE="$password_file" \
+    GD_TEST_SERVERS="127.0.0.1:$(port testdb)" \
+    GD_RESTORE_USER=restoreuser \
+    GD_RESTORE_PASSWORD_FILE="$restore_password_file" \
+    GD_CHECK_DATABASES=keystone,nova,neutron \
+    GD_CHECK_TABLES=keystone.project,nova.instances,neutron.ports \
+    GD_SHIP=dir \
+    GD_SHIP_DIR="$demo_dir/shipped" \
+    GD_RETENTION_DAYS=3 \
+    GD_SPOOL_DIR="$backups" \
+    GD_STATE_DIR="$work/state" \
+    GD_LOG_FORMAT="${GD_LOG_FORMAT:-text}" \
+    bin/gravedancer backup
+}
+
+# age_backups moves today's backups back N days, as if they had been taken
+# then, so the second run has history to prune.
+age_backups() {
+  local days=$1 today old f base stamp new
+  today=$(date +%Y-%m-%d)
+  old=$(date -d "$days days ago" +%Y-%m-%d)
+  mkdir -p "$backups/$old"
+  for f in "$backups/$today"/mdb_bkp_*; do
+    [ -e "$f" ] || continue
+    base=$(basename "$f")
+    stamp=$(sed -E 's/^mdb_bkp_[A-Za-z0-9_-]+-([0-9]{8})_.*/\1/' <<<"$base")
+    new=${base/$stamp/$(date -d "$days days ago" +%Y%m%d)}
+    mv "$f" "$backups/$old/$new"
+  done
+  find "$backups/$today" -maxdepth 1 -name 'run-*.json' -exec mv {} "$backups/$old/" \;
+}
+
 rc=0
-"${limit[@]}" env \
-  GD_REGIONS="REG1=127.0.0.1:$(port region1),REG2=127.0.0.1:$(port region2)" \
-  GD_SOURCE_USER=backupuser \
-  GD_SOURCE_PASSWORD_FILE="$password_file" \
-  GD_TEST_SERVERS="127.0.0.1:$(port testdb)" \
-  GD_RESTORE_USER=root \
-  GD_RESTORE_PASSWORD= \
-  GD_CHECK_DATABASES=keystone,nova,neutron \
-  GD_CHECK_TABLES=keystone.project,nova.instances,neutron.ports \
-  GD_SPOOL_DIR="$backups" \
-  GD_STATE_DIR="$work/state" \
-  bin/gravedancer backup || rc=$?
+say "run 1: bin/gravedancer backup"
+backup || rc=$?
 printf 'bin/gravedancer backup exited with %s\n' "$rc"
+if ((rc == 0)); then
+  say "pretending run 1 happened 5 days ago (GD_RETENTION_DAYS=3)"
+  age_backups 5
+  say "run 2: bin/gravedancer backup (prunes what is older than 3 days, keeps the newest verified)"
+  backup || rc=$?
+  printf 'bin/gravedancer backup exited with %s\n' "$rc"
+fi
 if ((rc == 124 && ${#limit[@]})); then
   printf 'it did not finish within %s (GD_DEMO_TIMEOUT)\n' "${GD_DEMO_TIMEOUT:-15m}"
 fi
 
-say "backups in $backups"
+say "backups in $backups, shipped copies in $demo_dir/shipped"
 find "$backups" -type f | sort
 echo
 find "$backups" -type f -printf '%s\t%P\n' | sort -k2 |

@@ -9,7 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,17 +22,23 @@ import (
 	"gravedancer/internal/config"
 	"gravedancer/internal/dumper"
 	"gravedancer/internal/job"
+	"gravedancer/internal/lease"
 	"gravedancer/internal/pipeline"
+	engine "gravedancer/internal/restore"
+	"gravedancer/internal/retention"
+	"gravedancer/internal/ship"
 	"gravedancer/internal/store"
 	"gravedancer/stages/check"
 	"gravedancer/stages/dump"
 	"gravedancer/stages/plan"
+	restorestage "gravedancer/stages/restore"
+	"gravedancer/stages/retain"
+	shipstage "gravedancer/stages/ship"
 	"gravedancer/stages/stats"
 )
 
-// Route is the region stages this build runs, in order. Restore, ship and
-// retain join it as they are built; a job is announced done after the last.
-var Route = []string{job.StageDump, job.StageStats, job.StageCheck}
+// Route is the region stages in order; a job is announced done after the last.
+var Route = []string{job.StageDump, job.StageStats, job.StageCheck, job.StageRestore, job.StageShip, job.StageRetain}
 
 // AllStages is plan plus the route.
 func AllStages() []string { return append([]string{job.StagePlan}, Route...) }
@@ -131,9 +140,9 @@ func StartWorkers(ctx context.Context, cfg *config.Config, p *pipeline.Pipeline,
 	if w.stopAdv, err = p.WatchMaxDeliveries(ctx); err != nil {
 		return nil, err
 	}
-	spool := &store.Spool{Dir: cfg.SpoolDir}
+	deps := &deps{cfg: cfg, p: p, spool: &store.Spool{Dir: cfg.SpoolDir}, log: log}
 	for _, name := range names {
-		wk, err := worker(cfg, p, spool, name, log)
+		wk, err := deps.worker(ctx, name)
 		if err == nil {
 			err = wk.Start(ctx)
 		}
@@ -146,19 +155,80 @@ func StartWorkers(ctx context.Context, cfg *config.Config, p *pipeline.Pipeline,
 	return w, nil
 }
 
-func worker(cfg *config.Config, p *pipeline.Pipeline, spool *store.Spool, name string, log *slog.Logger) (*pipeline.Worker, error) {
+// deps builds stage workers from configuration.
+type deps struct {
+	cfg   *config.Config
+	p     *pipeline.Pipeline
+	spool *store.Spool
+	log   *slog.Logger
+}
+
+func (d *deps) worker(ctx context.Context, name string) (*pipeline.Worker, error) {
+	cfg, p, spool, log := d.cfg, d.p, d.spool, d.log
 	switch name {
 	case job.StagePlan:
 		return p.PlanWorker(&plan.Stage{Regions: cfg.Regions}), nil
 	case job.StageDump:
-		d := &dumper.Dumper{Spool: spool, Opts: DumpOptions(cfg)}
-		return p.StageWorker(&dump.Stage{Dumper: d, Spool: spool, Regions: cfg.Regions, Logger: log}, cfg.DumpConcurrency), nil
+		dd := &dumper.Dumper{Spool: spool, Opts: DumpOptions(cfg)}
+		return p.StageWorker(&dump.Stage{Dumper: dd, Spool: spool, Regions: cfg.Regions, Logger: log}, cfg.DumpConcurrency), nil
 	case job.StageStats:
 		return p.StageWorker(&stats.Stage{Spool: spool, Logger: log}, cfg.StatsConcurrency), nil
 	case job.StageCheck:
 		return p.StageWorker(&check.Stage{Spool: spool, Logger: log}, cfg.CheckConcurrency), nil
+	case job.StageRestore:
+		return d.restoreWorker(ctx)
+	case job.StageShip:
+		shippers, err := ship.New(cfg.Ship, ShipConfig(cfg))
+		if err != nil {
+			return nil, err
+		}
+		return p.StageWorker(&shipstage.Stage{Shippers: shippers, Logger: log}, cfg.ShipConcurrency), nil
+	case job.StageRetain:
+		return p.StageWorker(&retain.Stage{Spool: spool, Policy: RetentionPolicy(cfg), Logger: log}, 1), nil
 	}
 	return nil, fmt.Errorf("unknown stage %q (stages: %s)", name, strings.Join(AllStages(), ", "))
+}
+
+func (d *deps) restoreWorker(ctx context.Context) (*pipeline.Worker, error) {
+	cfg := d.cfg
+	leases, err := lease.Open(ctx, d.p.JetStream(), cfg.LeaseTTL, workerID())
+	if err != nil {
+		return nil, err
+	}
+	st := &restorestage.Stage{
+		Servers: cfg.TestServers, User: cfg.RestoreUser, Password: cfg.RestorePassword,
+		Checks:        engine.Checks{Databases: cfg.CheckDatabases, Tables: cfg.CheckTables, Mode: engine.Mode(cfg.VerifyRows)},
+		StripDefiners: cfg.RestoreStripDefiners,
+		Loader:        &engine.Loader{Tool: cfg.RestoreTool, TempDir: cfg.StateDir},
+		Leases:        leases, Spool: d.spool, Logger: d.log,
+	}
+	return d.p.StageWorker(st, cfg.RestoreSlots()), nil
+}
+
+func workerID() string {
+	host, _ := os.Hostname()
+	return host + ":" + strconv.Itoa(os.Getpid())
+}
+
+// ShipConfig maps configuration to the shippers' settings.
+func ShipConfig(cfg *config.Config) ship.Config {
+	logFile := cfg.NetBackupLog
+	if logFile == "" {
+		logFile = filepath.Join(cfg.StateDir, "bpbackup.log")
+	}
+	return ship.Config{
+		Dir: cfg.ShipDir,
+		NetBackup: ship.NetBackup{Bin: cfg.NetBackupBin, Policy: cfg.NetBackupPolicy, Schedule: cfg.NetBackupSchedule,
+			Server: cfg.NetBackupServer, LogFile: logFile, Timeout: cfg.ShipTimeout},
+		SCP: ship.SCP{Host: cfg.SCPHost, Port: cfg.SCPPort, User: cfg.SCPUser, Dir: cfg.SCPDir,
+			KeyFile: cfg.SCPKey, KnownHosts: cfg.SCPKnownHosts, Timeout: cfg.ShipTimeout},
+	}
+}
+
+// RetentionPolicy maps configuration to the retention policy.
+func RetentionPolicy(cfg *config.Config) retention.Policy {
+	return retention.Policy{Days: cfg.RetentionDays, KeepMin: cfg.RetentionKeepMin,
+		Daily: cfg.KeepDaily, Weekly: cfg.KeepWeekly, Monthly: cfg.KeepMonthly}
 }
 
 // DumpOptions maps configuration to dumper options.

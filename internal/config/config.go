@@ -33,6 +33,9 @@ type Config struct {
 	CheckTables         TableList `envconfig:"CHECK_TABLES"`
 	VerifyRows          string    `envconfig:"VERIFY_ROWS" default:"all"`
 	RestoreTool         string    `envconfig:"RESTORE_TOOL" default:"auto"`
+	// RestoreStripDefiners restores views, triggers and routines owned by
+	// the restore user, for a restore user without SET USER / SUPER.
+	RestoreStripDefiners bool `envconfig:"RESTORE_STRIP_DEFINERS"`
 	// LeaseTTL bounds how long a dead restore worker keeps a test server.
 	LeaseTTL time.Duration `envconfig:"LEASE_TTL" default:"2m"`
 

@@ -4,13 +4,16 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 )
 
 // SystemSchema reports whether a database belongs to the server itself. These
 // are never restored onto a test server (it keeps its own users and grants)
 // and never compared.
 func SystemSchema(name string) bool {
-	switch name {
+	// Case-insensitive: on a server with lower_case_table_names=0 a "MySQL"
+	// database is still treated as the system one by the restore filter.
+	switch strings.ToLower(name) {
 	case "mysql", "sys", "performance_schema", "information_schema":
 		return true
 	}

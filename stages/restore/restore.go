@@ -1,0 +1,202 @@
+// Package restore is the stage that proves a backup: it leases a test
+// server, loads the artifact into it, checks databases, tables and row counts
+// against the manifest, and always drops what it restored. A backup that
+// fails is quarantined and never shipped nor made latest.
+package restore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	"gravedancer/internal/config"
+	"gravedancer/internal/job"
+	"gravedancer/internal/lease"
+	"gravedancer/internal/mysqlx"
+	"gravedancer/internal/pipeline"
+	engine "gravedancer/internal/restore"
+	"gravedancer/internal/store"
+)
+
+// Loader streams an artifact into a server.
+type Loader interface {
+	Load(ctx context.Context, artifact, compression string, t engine.Target, opt engine.LoadOptions) (*engine.LoadResult, error)
+}
+
+// Leaser hands out exclusive use of a test server.
+type Leaser interface {
+	Acquire(ctx context.Context, servers []string) (*lease.Lease, context.Context, error)
+}
+
+// Spool is what the stage needs of the store.
+type Spool interface {
+	Quarantine(path, reason string) (string, error)
+}
+
+// Stage restores and verifies artifacts.
+type Stage struct {
+	Servers  []string // host:port of the test servers
+	User     string
+	Password config.Secret
+	Checks   engine.Checks
+	// StripDefiners restores views, triggers and routines as owned by the
+	// restore user, for restore users without SET USER.
+	StripDefiners bool
+	Loader        Loader
+	Leases        Leaser
+	Spool         Spool
+	Logger        *slog.Logger
+
+	warned sync.Map // test servers already warned about sql_log_bin
+}
+
+var _ pipeline.Stage = (*Stage)(nil)
+
+// Name implements pipeline.Stage.
+func (s *Stage) Name() string { return job.StageRestore }
+
+// Handle restores j's artifact on a leased test server.
+func (s *Stage) Handle(ctx context.Context, j *job.Job) (*job.Job, error) {
+	if j.Manifest == nil || j.Artifact == nil {
+		return nil, pipeline.Exclude("%v: job reached restore without an artifact and manifest", job.ErrMalformed)
+	}
+	l, lctx, err := s.Leases.Acquire(ctx, s.Servers)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = l.Release(context.WithoutCancel(ctx)) }()
+	started := time.Now()
+	res, err := s.restoreOn(lctx, l.Server, j)
+	if err != nil {
+		if cause := context.Cause(lctx); errors.Is(cause, lease.ErrLost) {
+			return nil, cause // someone else has the server now: retry elsewhere
+		}
+		return nil, s.fail(j, l.Server, err)
+	}
+	j.Restore = res
+	v := store.Verification{Run: j.Run, At: time.Now().UTC(), TestServer: l.Server, Mode: res.Mode,
+		Databases: res.Databases, Tables: res.Tables, RowsVerified: res.RowsVerified, Duration: time.Since(started).Round(time.Millisecond).String()}
+	if err := store.MarkVerified(j.Artifact.Path, v); err != nil {
+		return nil, fmt.Errorf("record verification of %s: %w", j.Artifact.Path, err)
+	}
+	s.Logger.Info("restore verified", "region", j.Region, "run", j.Run, "test_server", l.Server,
+		"mode", res.Mode, "tables", res.Tables, "rows_verified", res.RowsVerified, "took", time.Since(started).Round(time.Millisecond))
+	return j, nil
+}
+
+// fail turns a restore failure into a retry (the test server is unreachable:
+// not the backup's fault) or an exclusion with the backup quarantined.
+func (s *Stage) fail(j *job.Job, server string, err error) error {
+	var le *engine.LoadError
+	var ce *engine.CheckError
+	backupFault := errors.As(err, &ce) || (errors.As(err, &le) && !le.TestServerFault())
+	if !backupFault {
+		// The test server or the restore user failed, not the backup:
+		// retry, and exclude with this reason if it persists, but never
+		// quarantine a backup that may well be good.
+		return fmt.Errorf("restore on %s: %w", server, err)
+	}
+	reason := fmt.Sprintf("restore on %s: %v", server, err)
+	q, qerr := s.Spool.Quarantine(j.Artifact.Path, reason)
+	for _, side := range store.Sidecars(j.Artifact.Path)[1:] {
+		_, _ = s.Spool.Quarantine(side, reason)
+	}
+	switch {
+	case qerr != nil:
+		reason += fmt.Sprintf(" (and quarantine failed: %v)", qerr)
+	case q != "":
+		reason += "; quarantined as " + q
+	}
+	return pipeline.Exclude("%s", reason)
+}
+
+// restoreOn loads and checks on one server, and drops what it restored
+// whatever happened, so the next restore starts clean.
+func (s *Stage) restoreOn(ctx context.Context, server string, j *job.Job) (*job.Restore, error) {
+	target, err := s.target(server)
+	if err != nil {
+		return nil, err
+	}
+	db, err := sql.Open("mysql", mysqlx.DSN(mysqlx.Credentials{Host: target.Host, Port: target.Port, User: target.User, Password: target.Password}))
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	if err := db.PingContext(ctx); err != nil {
+		return nil, fmt.Errorf("connect: %w", err)
+	}
+	dbs := userDatabases(j.Manifest.Databases)
+	if err := engine.DropDatabases(ctx, db, dbs); err != nil {
+		return nil, fmt.Errorf("clean test server before restore: %w", err)
+	}
+	defer func() {
+		if err := engine.DropDatabases(context.WithoutCancel(ctx), db, dbs); err != nil {
+			s.Logger.Error("could not drop restored databases", "test_server", server, "region", j.Region, "err", err)
+		}
+	}()
+	opts := engine.LoadOptions{NoBinlog: s.binlogOff(ctx, db, server), StripDefiners: s.StripDefiners}
+	res, err := s.Loader.Load(ctx, j.Artifact.Path, j.Artifact.Compression, target, opts)
+	if res != nil {
+		dbs = union(dbs, res.Databases) // a failed load may have begun some
+	}
+	if err != nil {
+		return nil, err
+	}
+	v, err := engine.Verify(ctx, db, j.Manifest, s.Checks)
+	if err != nil {
+		return nil, err
+	}
+	return &job.Restore{TestServer: server, Mode: string(s.Checks.Mode), Databases: v.Databases, Tables: v.Tables,
+		RowsVerified: v.RowsVerified, Statements: res.Statements}, nil
+}
+
+func (s *Stage) target(server string) (engine.Target, error) {
+	host, port, err := net.SplitHostPort(server)
+	if err != nil {
+		return engine.Target{}, fmt.Errorf("test server %q: %w", server, err)
+	}
+	p, _ := strconv.Atoi(port)
+	return engine.Target{Host: host, Port: p, User: s.User, Password: s.Password}, nil
+}
+
+// binlogOff asks whether the restore may keep itself out of the test
+// server's binary log, and warns once per server when it may not.
+func (s *Stage) binlogOff(ctx context.Context, db *sql.DB, server string) bool {
+	ok, err := engine.BinlogAllowed(ctx, db)
+	if err == nil && ok {
+		return true
+	}
+	if _, seen := s.warned.LoadOrStore(server, true); !seen {
+		s.Logger.Warn("restore user may not SET sql_log_bin=0; restores will be written to the test server's binary log",
+			"test_server", server, "user", s.User, "err", err)
+	}
+	return false
+}
+
+func userDatabases(names []string) []string {
+	var out []string
+	for _, n := range names {
+		if !mysqlx.SystemSchema(n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func union(a, b []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, n := range append(append([]string{}, a...), b...) {
+		if !seen[n] && !mysqlx.SystemSchema(n) {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	return out
+}
