@@ -31,7 +31,7 @@ mkdir -p bin
 go build -o bin/gravedancer ./cmd/gravedancer
 
 demo_dir=${GD_DEMO_DIR:-./demo-output}
-mkdir -p "$demo_dir/backups"
+mkdir -p "$demo_dir/backups" "$demo_dir/shipped"
 demo_dir=$(cd "$demo_dir" && pwd)
 backups=$demo_dir/backups
 

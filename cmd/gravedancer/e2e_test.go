@@ -35,8 +35,12 @@ func TestMain(m *testing.M) {
 }
 
 const (
-	password = `e2e"pa ss#w0rd'`
-	grants   = "SELECT, LOCK TABLES, RELOAD, SHOW VIEW, REPLICATION CLIENT, EVENT, TRIGGER, PROCESS ON *.*"
+	restorePassword = `r3st"ore pw#'`
+	// restoreGrants lets a non-root user load dumps with views, triggers,
+	// routines and events and drop what it restored.
+	restoreGrants = "ALL PRIVILEGES ON *.*"
+	password      = `e2e"pa ss#w0rd'`
+	grants        = "SELECT, LOCK TABLES, RELOAD, SHOW VIEW, REPLICATION CLIENT, EVENT, TRIGGER, PROCESS ON *.*"
 )
 
 type result struct {
@@ -76,6 +80,15 @@ func fleetEnv(t *testing.T) (map[string]string, string) {
 		m.CreateUser(t, "backupuser", password, grants)
 		addrs = append(addrs, m.Addr())
 	}
+	testServer := testenv.StartMariaDB(t)
+	testServer.CreateUser(t, "restoreuser", restorePassword, restoreGrants)
+	if err := os.Mkdir(filepath.Join(dir, "shipped"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	restorePw := filepath.Join(dir, "restore.password")
+	if err := os.WriteFile(restorePw, []byte(restorePassword), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	pw := filepath.Join(dir, "source.password")
 	if err := os.WriteFile(pw, []byte(password), 0o600); err != nil {
 		t.Fatal(err)
@@ -88,16 +101,23 @@ func fleetEnv(t *testing.T) (map[string]string, string) {
 		t.Fatal(err)
 	}
 	return map[string]string{
-		"GD_REGIONS":              fmt.Sprintf("REG1=%s,REG2=%s,REG3=%s", addrs[0], addrs[1], testenv.DeadAddr(t)),
-		"GD_SOURCE_USER":          "backupuser",
-		"GD_SOURCE_PASSWORD_FILE": pw,
-		"GD_SPOOL_DIR":            filepath.Join(dir, "spool"),
-		"GD_STATE_DIR":            filepath.Join(dir, "state"),
-		"GD_DUMP_TOOL":            tool,
-		"GD_MAX_DELIVER":          "2",
-		"GD_RETRY_DELAY":          "100ms",
-		"GD_LOG_LEVEL":            "debug",
-		"GD_LOG_FORMAT":           "json",
+		"GD_REGIONS":               fmt.Sprintf("REG1=%s,REG2=%s,REG3=%s", addrs[0], addrs[1], testenv.DeadAddr(t)),
+		"GD_SOURCE_USER":           "backupuser",
+		"GD_SOURCE_PASSWORD_FILE":  pw,
+		"GD_TEST_SERVERS":          testServer.Addr(),
+		"GD_RESTORE_USER":          "restoreuser",
+		"GD_RESTORE_PASSWORD_FILE": restorePw,
+		"GD_CHECK_DATABASES":       "keystone,nova,neutron",
+		"GD_CHECK_TABLES":          "keystone.project,nova.instances,neutron.ports",
+		"GD_SHIP":                  "dir",
+		"GD_SHIP_DIR":              filepath.Join(dir, "shipped"),
+		"GD_SPOOL_DIR":             filepath.Join(dir, "spool"),
+		"GD_STATE_DIR":             filepath.Join(dir, "state"),
+		"GD_DUMP_TOOL":             tool,
+		"GD_MAX_DELIVER":           "2",
+		"GD_RETRY_DELAY":           "100ms",
+		"GD_LOG_LEVEL":             "debug",
+		"GD_LOG_FORMAT":            "json",
 	}, argvLog
 }
 
@@ -107,7 +127,7 @@ func TestBackupCommandEndToEnd(t *testing.T) {
 	if first.code != exitExcluded {
 		t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", first.code, exitExcluded, first.stdout, first.stderr)
 	}
-	for _, want := range []string{"2 good, 1 excluded", "REG1", "dumped+checked", "REG3", "excluded", "Can't connect", "report: "} {
+	for _, want := range []string{"2 good, 1 excluded", "REG1", "dumped+checked+verified+shipped+pruned", "REG3", "excluded at dump", "Can't connect", "report: "} {
 		if !strings.Contains(first.stdout, want) {
 			t.Errorf("summary lacks %q:\n%s", want, first.stdout)
 		}
@@ -182,9 +202,12 @@ func readReport(t *testing.T, stdout string) *report.Report {
 // assertNoPassword checks the outputs and every file the runs wrote.
 func assertNoPassword(t *testing.T, env map[string]string, outputs ...string) {
 	t.Helper()
+	secrets := []string{password, restorePassword}
 	for i, out := range outputs {
-		if strings.Contains(out, password) {
-			t.Errorf("output %d contains the password", i)
+		for _, pw := range secrets {
+			if strings.Contains(out, pw) {
+				t.Errorf("output %d contains a password", i)
+			}
 		}
 	}
 	for _, dir := range []string{env["GD_SPOOL_DIR"], env["GD_STATE_DIR"]} {
@@ -192,8 +215,11 @@ func assertNoPassword(t *testing.T, env map[string]string, outputs ...string) {
 			if err != nil || d.IsDir() || strings.HasSuffix(p, ".sql.gz") || strings.HasSuffix(p, ".sql.zst") {
 				return nil
 			}
-			if b, _ := os.ReadFile(p); bytes.Contains(b, []byte(password)) {
-				t.Errorf("%s contains the password", p)
+			b, _ := os.ReadFile(p)
+			for _, pw := range secrets {
+				if bytes.Contains(b, []byte(pw)) {
+					t.Errorf("%s contains a password", p)
+				}
 			}
 			return nil
 		})
@@ -202,7 +228,8 @@ func assertNoPassword(t *testing.T, env map[string]string, outputs ...string) {
 
 func TestExitCodes(t *testing.T) {
 	dir := t.TempDir()
-	base := map[string]string{"GD_SPOOL_DIR": dir + "/spool", "GD_STATE_DIR": dir + "/state", "GD_SOURCE_PASSWORD": "sekrit"}
+	base := map[string]string{"GD_SPOOL_DIR": dir + "/spool", "GD_STATE_DIR": dir + "/state", "GD_SOURCE_PASSWORD": "sekrit",
+		"GD_TEST_SERVERS": "127.0.0.1:1"}
 	with := func(kv ...string) map[string]string {
 		m := map[string]string{}
 		for k, v := range base {
@@ -229,6 +256,8 @@ func TestExitCodes(t *testing.T) {
 		{"bad region", with("GD_REGIONS", "RE G1=h"), []string{"backup"}, exitUsage, "GD_REGIONS"},
 		{"bad port", with("GD_REGIONS", "R=h:70000"), []string{"backup"}, exitUsage, "1-65535"},
 		{"bad compress", with("GD_REGIONS", "R=h", "GD_COMPRESS", "rar"), []string{"backup"}, exitUsage, "GD_COMPRESS"},
+		{"no test server", with("GD_REGIONS", "R=h", "GD_TEST_SERVERS", ""), []string{"backup"}, exitUsage, "GD_TEST_SERVERS"},
+		{"ship dir unset", with("GD_REGIONS", "R=h", "GD_SHIP", "dir"), []string{"backup"}, exitUsage, "GD_SHIP_DIR"},
 		{"unknown --regions", with("GD_REGIONS", "R=h"), []string{"backup", "--regions", "Q"}, exitUsage, "not in GD_REGIONS"},
 		{"trigger without NATS", with("GD_REGIONS", "R=h"), []string{"trigger"}, exitUsage, "GD_NATS_URL"},
 		{"run without NATS", with("GD_REGIONS", "R=h"), []string{"run"}, exitFailed, "GD_NATS_URL"},
@@ -253,7 +282,7 @@ func TestSecondBackupWhileOneRunsIsRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer lock.Release()
-	r := run(t, map[string]string{"GD_REGIONS": "R=127.0.0.1", "GD_STATE_DIR": dir, "GD_SPOOL_DIR": t.TempDir()}, "backup")
+	r := run(t, map[string]string{"GD_REGIONS": "R=127.0.0.1", "GD_TEST_SERVERS": "127.0.0.1:1", "GD_STATE_DIR": dir, "GD_SPOOL_DIR": t.TempDir()}, "backup")
 	if r.code != exitFailed || !strings.Contains(r.stderr, "holds the lock") || !strings.Contains(r.stderr, fmt.Sprint(os.Getpid())) {
 		t.Errorf("exit %d, stderr %q; want %d naming the lock holder's pid", r.code, r.stderr, exitFailed)
 	}

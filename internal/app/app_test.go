@@ -29,14 +29,14 @@ const BackupGrants = "SELECT, LOCK TABLES, RELOAD, SHOW VIEW, REPLICATION CLIENT
 
 const sourcePassword = `pa"ss wo#rd'\x`
 
-// fleet is two healthy regions with the sample loaded.
+// fleet is two healthy regions with the sample loaded and a test server.
 type fleet struct {
-	reg1, reg2 *testenv.MariaDB
+	reg1, reg2, test *testenv.MariaDB
 }
 
 func startFleet(t *testing.T) *fleet {
 	t.Helper()
-	f := &fleet{reg1: testenv.StartMariaDB(t), reg2: testenv.StartMariaDB(t)}
+	f := &fleet{reg1: testenv.StartMariaDB(t), reg2: testenv.StartMariaDB(t), test: testenv.StartMariaDB(t)}
 	for region, m := range map[string]*testenv.MariaDB{"REG1": f.reg1, "REG2": f.reg2} {
 		testenv.LoadSample(t, m, region)
 		m.CreateUser(t, "backupuser", sourcePassword, BackupGrants)
@@ -52,10 +52,19 @@ func env(t *testing.T, f *fleet, extra map[string]string) *config.Config {
 	if err := os.WriteFile(pw, []byte(sourcePassword+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.Mkdir(filepath.Join(dir, "shipped"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	vars := map[string]string{
 		"GD_REGIONS":              fmt.Sprintf("REG1=%s,REG2=%s,REG3=%s", f.reg1.Addr(), f.reg2.Addr(), testenv.DeadAddr(t)),
 		"GD_SOURCE_USER":          "backupuser",
 		"GD_SOURCE_PASSWORD_FILE": pw,
+		"GD_TEST_SERVERS":         f.test.Addr(),
+		"GD_RESTORE_USER":         "root",
+		"GD_CHECK_DATABASES":      "keystone,nova,neutron",
+		"GD_CHECK_TABLES":         "keystone.project,nova.instances,neutron.ports",
+		"GD_SHIP":                 "dir",
+		"GD_SHIP_DIR":             filepath.Join(dir, "shipped"),
 		"GD_SPOOL_DIR":            filepath.Join(dir, "spool"),
 		"GD_STATE_DIR":            filepath.Join(dir, "state"),
 		"GD_MAX_DELIVER":          "2",
@@ -99,8 +108,8 @@ func TestBackupOnceTwoGoodOneUnreachable(t *testing.T) {
 			}
 			for _, r := range []string{"REG1", "REG2"} {
 				g := byRegion[r]
-				if g.Outcome != report.OutcomeGood || g.Reached != "dumped+checked" {
-					t.Errorf("%s: outcome %s reached %q reason %q, want good dumped+checked", r, g.Outcome, g.Reached, g.Reason)
+				if g.Outcome != report.OutcomeGood || g.Reached != "dumped+checked+verified+shipped+pruned" || g.RowsVerified == 0 {
+					t.Errorf("%s: outcome %s reached %q rows verified %d reason %q, want good through every stage", r, g.Outcome, g.Reached, g.RowsVerified, g.Reason)
 				}
 			}
 			g3 := byRegion["REG3"]

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"os"
@@ -64,6 +65,11 @@ func Once(ctx context.Context, cfg *config.Config, opts OnceOptions, log *slog.L
 	path, err := report.Write(&store.Spool{Dir: cfg.SpoolDir}, rep)
 	if err != nil {
 		return rep, "", err
+	}
+	if data, err := json.Marshal(rep); err == nil {
+		if err := pipeline.RunFinished(context.WithoutCancel(ctx), conn.JS, run, data); err != nil {
+			log.Warn("could not announce the finished run", "run", run, "err", err)
+		}
 	}
 	if werr != nil {
 		return rep, path, fmt.Errorf("run %s did not finish: %w", run, werr)

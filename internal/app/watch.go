@@ -38,7 +38,8 @@ func WatchRun(ctx context.Context, js jetstream.JetStream, run string) (*RunWatc
 		return nil, fmt.Errorf("watch run %s: %w", run, err)
 	}
 	cons, err := s.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
-		DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: info.State.LastSeq + 1,
+		FilterSubjects: []string{"gd.event.>"},
+		DeliverPolicy:  jetstream.DeliverByStartSequencePolicy, OptStartSeq: info.State.LastSeq + 1,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("watch run %s: %w", run, err)

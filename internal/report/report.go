@@ -153,11 +153,23 @@ func Table(w io.Writer, r *Report) {
 	tw.Flush()
 	for _, g := range r.Regions {
 		if g.Outcome == OutcomeGood {
-			fmt.Fprintf(w, "%s: %s\n", g.Region, g.Artifact)
+			fmt.Fprintf(w, "%s: %s%s\n", g.Region, g.Artifact, pruned(g))
 		} else {
 			fmt.Fprintf(w, "%s excluded: %s\n", g.Region, firstLine(g.Reason))
 		}
 	}
+}
+
+func pruned(g Region) string {
+	switch {
+	case g.Latest == "":
+		return ""
+	case g.Pruned == 0:
+		return " (latest; nothing to prune)"
+	case g.Pruned == 1:
+		return " (latest; pruned 1 older backup)"
+	}
+	return fmt.Sprintf(" (latest; pruned %d older backups)", g.Pruned)
 }
 
 // stages renders per-stage durations compactly: dump 1.2s restore 3.4s …

@@ -1,0 +1,585 @@
+package ship
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"gravedancer/internal/store"
+	"gravedancer/internal/testenv"
+)
+
+// artifactSize is the size of the conformance artifact (~5 MB).
+const artifactSize = 5 << 20
+
+// target is a shipper under test plus the hooks the conformance suite needs
+// to look at and break its storage.
+type target struct {
+	sh Shipper
+	// readBack returns the bytes the target holds for the file named name
+	// (a base name) of a's date, and whether it holds one.
+	readBack func(t *testing.T, a Artifact, name string) ([]byte, bool)
+	// list returns the names of every file the target holds for a's date.
+	list func(t *testing.T, a Artifact) []string
+	// fail makes the target fail (true) or work again (false).
+	fail func(on bool)
+	// hang makes the target hang (true) or work again (false); nil if the
+	// target cannot be made to hang.
+	hang func(on bool)
+	// put plants data under name for a's date, to test that a wrong copy
+	// is replaced; nil if the target cannot be written directly.
+	put func(t *testing.T, a Artifact, name string, data []byte)
+}
+
+func TestConformance(t *testing.T) {
+	t.Run("dir", func(t *testing.T) {
+		t.Parallel()
+		runConformance(t, newDirTarget)
+	})
+	t.Run("scp", func(t *testing.T) {
+		t.Parallel()
+		sshd := testenv.StartSSHD(t)
+		runConformance(t, func(t *testing.T) target { return newSCPTarget(t, sshd) })
+	})
+	t.Run("netbackup", func(t *testing.T) {
+		t.Parallel()
+		runConformance(t, newNetBackupTarget)
+	})
+}
+
+// runConformance checks the Shipper contract against fresh targets made by
+// newTarget, one per subtest.
+func runConformance(t *testing.T, newTarget func(t *testing.T) target) {
+	t.Run("ShipsByteIdenticalCopy", func(t *testing.T) {
+		tg := newTarget(t)
+		a := makeArtifact(t, "eu-west's")
+		before := snapshot(t, a)
+		began := time.Now()
+		r, err := tg.sh.Ship(context.Background(), a)
+		took := time.Since(began)
+		if err != nil {
+			t.Fatalf("Ship: %v", err)
+		}
+		t.Logf("%s: shipped %d bytes in %v (%s)", tg.sh.Name(), a.Bytes, took.Round(time.Millisecond), r.Location)
+		if r.Target != tg.sh.Name() {
+			t.Errorf("Receipt.Target = %q, want %q", r.Target, tg.sh.Name())
+		}
+		if !strings.Contains(r.Location, filepath.Base(a.Path)) {
+			t.Errorf("Receipt.Location = %q, want it to name %s", r.Location, filepath.Base(a.Path))
+		}
+		if r.At.Before(began) || r.At.After(time.Now()) {
+			t.Errorf("Receipt.At = %v, not within the call", r.At)
+		}
+		checkCopy(t, tg, a)
+		before.check(t)
+	})
+
+	t.Run("Idempotent", func(t *testing.T) {
+		tg := newTarget(t)
+		a := makeArtifact(t, "idem")
+		before := snapshot(t, a)
+		for i := 0; i < 3; i++ {
+			if _, err := tg.sh.Ship(context.Background(), a); err != nil {
+				t.Fatalf("Ship #%d: %v", i+1, err)
+			}
+		}
+		checkCopy(t, tg, a)
+		wantOnly(t, tg, a, false)
+		before.check(t)
+	})
+
+	t.Run("ReplacesWrongCopy", func(t *testing.T) {
+		tg := newTarget(t)
+		if tg.put == nil {
+			t.Skipf("%s cannot be written directly", tg.sh.Name())
+		}
+		a := makeArtifact(t, "wrong")
+		before := snapshot(t, a)
+		tg.put(t, a, filepath.Base(a.Path), []byte("truncated garbage"))
+		tg.put(t, a, filepath.Base(a.ManifestPath), []byte("{}"))
+		if _, err := tg.sh.Ship(context.Background(), a); err != nil {
+			t.Fatalf("Ship over a wrong copy: %v", err)
+		}
+		checkCopy(t, tg, a)
+		wantOnly(t, tg, a, false)
+		before.check(t)
+	})
+
+	t.Run("FailingTarget", func(t *testing.T) {
+		tg := newTarget(t)
+		a := makeArtifact(t, "fail")
+		before := snapshot(t, a)
+		tg.fail(true)
+		_, err := tg.sh.Ship(context.Background(), a)
+		if err == nil {
+			t.Fatal("Ship to a failing target succeeded")
+		}
+		t.Logf("%s: failing target: %v", tg.sh.Name(), err)
+		if _, ok := tg.readBack(t, a, filepath.Base(a.Path)); ok {
+			t.Error("a failing target holds the artifact")
+		}
+		before.check(t)
+		tg.fail(false)
+		if _, err := tg.sh.Ship(context.Background(), a); err != nil {
+			t.Fatalf("Ship after the target recovered: %v", err)
+		}
+		checkCopy(t, tg, a)
+		before.check(t)
+	})
+
+	t.Run("WrongHashIsNotConfirmed", func(t *testing.T) {
+		tg := newTarget(t)
+		a := makeArtifact(t, "hash")
+		before := snapshot(t, a)
+		a.SHA256 = strings.Repeat("ab", 32)
+		_, err := tg.sh.Ship(context.Background(), a)
+		if !errors.Is(err, ErrHashMismatch) {
+			t.Fatalf("Ship with a wrong SHA256: err = %v, want ErrHashMismatch", err)
+		}
+		if names := tg.list(t, a); len(names) != 0 {
+			t.Errorf("the target holds %q although the hash did not match", names)
+		}
+		before.check(t)
+	})
+
+	t.Run("MissingLocalFile", func(t *testing.T) {
+		tg := newTarget(t)
+		a := makeArtifact(t, "missing")
+		a.Path += ".gone"
+		if _, err := tg.sh.Ship(context.Background(), a); err == nil {
+			t.Fatal("Ship of a missing file succeeded")
+		}
+	})
+
+	t.Run("CanceledBeforeStart", func(t *testing.T) {
+		tg := newTarget(t)
+		a := makeArtifact(t, "precancel")
+		before := snapshot(t, a)
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		began := time.Now()
+		_, err := tg.sh.Ship(ctx, a)
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("Ship with a canceled ctx: err = %v, want context.Canceled", err)
+		}
+		if d := time.Since(began); d > 2*time.Second {
+			t.Errorf("Ship with a canceled ctx took %v", d)
+		}
+		if _, ok := tg.readBack(t, a, filepath.Base(a.Path)); ok {
+			t.Error("the target holds a copy after a canceled ship")
+		}
+		before.check(t)
+	})
+
+	t.Run("CancelAbortsPromptly", func(t *testing.T) {
+		tg := newTarget(t)
+		if tg.hang == nil {
+			t.Skipf("%s cannot be made to hang", tg.sh.Name())
+		}
+		a := makeArtifact(t, "cancel")
+		before := snapshot(t, a)
+		tg.hang(true)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() {
+			_, err := tg.sh.Ship(ctx, a)
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			t.Fatalf("Ship returned while the target hangs: %v", err)
+		case <-time.After(500 * time.Millisecond):
+		}
+		canceled := time.Now()
+		cancel()
+		select {
+		case err := <-done:
+			took := time.Since(canceled)
+			t.Logf("%s: returned %v after cancel: %v", tg.sh.Name(), took.Round(time.Millisecond), err)
+			if !errors.Is(err, context.Canceled) {
+				t.Errorf("err = %v, want context.Canceled", err)
+			}
+			if took > 3*time.Second {
+				t.Errorf("Ship took %v to return after cancel", took)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("Ship did not return within 10s of cancel")
+		}
+		if _, ok := tg.readBack(t, a, filepath.Base(a.Path)); ok {
+			t.Error("the target holds a copy after a canceled ship")
+		}
+		before.check(t)
+		tg.hang(false)
+		if _, err := tg.sh.Ship(context.Background(), a); err != nil {
+			t.Fatalf("Ship after the hang ended: %v", err)
+		}
+		checkCopy(t, tg, a)
+		wantOnly(t, tg, a, true)
+		before.check(t)
+	})
+}
+
+// makeArtifact writes a spool artifact of artifactSize random bytes and its
+// manifest, as the dump stage leaves them.
+func makeArtifact(t *testing.T, region string) Artifact {
+	t.Helper()
+	when := time.Date(2024, 3, 15, 2, 0, 7, 0, time.Local)
+	sp := &store.Spool{Dir: filepath.Join(t.TempDir(), "spool")}
+	p := sp.ArtifactPath(region, when, "gzip")
+	data := make([]byte, artifactSize)
+	_, _ = rand.Read(data)
+	if err := os.MkdirAll(filepath.Dir(p), 0o750); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, data, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(data)
+	mp := store.ManifestPath(p)
+	manifest := fmt.Sprintf(`{"v":1,"region":%q,"file":%q,"bytes":%d,"sha256":%q}`+"\n",
+		region, filepath.Base(p), len(data), hex.EncodeToString(sum[:]))
+	if err := os.WriteFile(mp, []byte(manifest), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	return Artifact{Path: p, ManifestPath: mp, SHA256: hex.EncodeToString(sum[:]), Bytes: int64(len(data)), Region: region, Time: when}
+}
+
+// localState is the local files' content hash, mode and mtime.
+type localState struct {
+	a     Artifact
+	files map[string]string
+}
+
+func snapshot(t *testing.T, a Artifact) localState {
+	t.Helper()
+	s := localState{a: a, files: map[string]string{}}
+	for _, p := range []string{a.Path, a.ManifestPath} {
+		s.files[p] = describe(t, p)
+	}
+	return s
+}
+
+func (s localState) check(t *testing.T) {
+	t.Helper()
+	for p, want := range s.files {
+		if got := describe(t, p); got != want {
+			t.Errorf("local file %s changed: %s, was %s", p, got, want)
+		}
+	}
+	ents, err := os.ReadDir(filepath.Dir(s.a.Path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ents) != 2 {
+		var names []string
+		for _, e := range ents {
+			names = append(names, e.Name())
+		}
+		t.Errorf("local spool dir holds %v, want only the artifact and its manifest", names)
+	}
+}
+
+func describe(t *testing.T, p string) string {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatalf("local file: %v", err)
+	}
+	fi, err := os.Stat(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(b)
+	return fmt.Sprintf("sha256=%x mode=%v mtime=%v", sum, fi.Mode(), fi.ModTime().UnixNano())
+}
+
+// checkCopy requires the target's copies of the artifact and manifest to be
+// byte-identical to the local files.
+func checkCopy(t *testing.T, tg target, a Artifact) {
+	t.Helper()
+	for _, p := range []string{a.Path, a.ManifestPath} {
+		want, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, ok := tg.readBack(t, a, filepath.Base(p))
+		if !ok {
+			t.Errorf("%s holds no %s", tg.sh.Name(), filepath.Base(p))
+			continue
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s's copy of %s differs (%d bytes, want %d)", tg.sh.Name(), filepath.Base(p), len(got), len(want))
+		}
+	}
+}
+
+// wantOnly requires the target to hold exactly the artifact and manifest for
+// a's date (with allowTemps, leftover ".tmp-" files are tolerated once they
+// stop changing: an aborted copy may leave one).
+func wantOnly(t *testing.T, tg target, a Artifact, allowTemps bool) {
+	t.Helper()
+	want := []string{filepath.Base(a.Path), filepath.Base(a.ManifestPath)}
+	sort.Strings(want)
+	var got []string
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		got = got[:0]
+		for _, n := range tg.list(t, a) {
+			if allowTemps && store.IsTemp(n) {
+				continue
+			}
+			got = append(got, n)
+		}
+		sort.Strings(got)
+		if strings.Join(got, "\n") == strings.Join(want, "\n") || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("%s holds %q, want exactly %q", tg.sh.Name(), got, want)
+	}
+}
+
+// --- dir ---
+
+func newDirTarget(t *testing.T) target {
+	root := filepath.Join(t.TempDir(), "ship root")
+	if err := os.Mkdir(root, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	d := &Dir{Root: root}
+	release := make(chan struct{})
+	var once sync.Once
+	dayDir := func(a Artifact) string { return filepath.Join(root, a.day()) }
+	return target{
+		sh:       d,
+		readBack: readLocal(dayDir),
+		list:     listLocal(dayDir),
+		fail: func(on bool) {
+			if on {
+				d.Root = root + " (unmounted)"
+			} else {
+				d.Root = root
+			}
+		},
+		hang: func(on bool) {
+			if on {
+				d.stall = func() { <-release }
+			} else {
+				once.Do(func() { close(release) })
+			}
+		},
+		put: putLocal(dayDir),
+	}
+}
+
+func readLocal(dayDir func(Artifact) string) func(*testing.T, Artifact, string) ([]byte, bool) {
+	return func(t *testing.T, a Artifact, name string) ([]byte, bool) {
+		b, err := os.ReadFile(filepath.Join(dayDir(a), name))
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, false
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b, true
+	}
+}
+
+func listLocal(dayDir func(Artifact) string) func(*testing.T, Artifact) []string {
+	return func(t *testing.T, a Artifact) []string {
+		ents, err := os.ReadDir(dayDir(a))
+		if errors.Is(err, os.ErrNotExist) {
+			return nil
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, e := range ents {
+			names = append(names, e.Name())
+		}
+		return names
+	}
+}
+
+func putLocal(dayDir func(Artifact) string) func(*testing.T, Artifact, string, []byte) {
+	return func(t *testing.T, a Artifact, name string, data []byte) {
+		if err := os.MkdirAll(dayDir(a), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dayDir(a), name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// --- scp ---
+
+// newSCPTarget ships into a fresh directory of sshd whose path holds spaces,
+// a quote and shell syntax, below a level that does not exist yet.
+func newSCPTarget(t *testing.T, sshd *testenv.SSHD) target {
+	base := sshd.MkdirTemp(t, "it's a $(dir) ")
+	dir := filepath.Join(base, "ship `dir`")
+	s := &SCP{Host: sshd.Host, Port: sshd.Port, User: sshd.User, Dir: dir, KeyFile: sshd.KeyFile, KnownHosts: sshd.KnownHosts, Timeout: time.Minute}
+	notDir := filepath.Join(base, "a file")
+	if err := os.WriteFile(notDir, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	blackHole := blackHolePort(t)
+	dayDir := func(a Artifact) string { return filepath.Join(dir, a.day()) }
+	return target{
+		sh:       s,
+		readBack: readLocal(dayDir),
+		list:     listLocal(dayDir),
+		fail: func(on bool) {
+			if on {
+				s.Dir = filepath.Join(notDir, "sub") // mkdir -p fails: Not a directory
+			} else {
+				s.Dir = dir
+			}
+		},
+		hang: func(on bool) {
+			if on {
+				s.Port = blackHole // accepts, never says a word
+			} else {
+				s.Port = sshd.Port
+			}
+		},
+		put: putLocal(dayDir),
+	}
+}
+
+// blackHolePort listens on 127.0.0.1 and accepts connections without ever
+// answering, like a wedged server.
+func blackHolePort(t *testing.T) int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var conns []net.Conn
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		l.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// --- netbackup ---
+
+// fakeNB is a fake bpbackup set up for one test.
+type fakeNB struct {
+	bin     string // wrapper script to use as NetBackup.Bin
+	vault   string
+	log     string
+	record  string // argument lines, tab-separated
+	ctl     string // "fail", "fail-manifest" and "hang" files switch behaviour
+	hangPID string
+}
+
+func newFakeNB(t *testing.T) *fakeNB {
+	t.Helper()
+	fake, err := filepath.Abs(filepath.Join("testdata", "fake-bpbackup.sh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	f := &fakeNB{
+		bin:     filepath.Join(dir, "bpbackup"),
+		vault:   filepath.Join(dir, "vault"),
+		log:     filepath.Join(dir, "logs", "bpbackup.log"),
+		record:  filepath.Join(dir, "args"),
+		ctl:     filepath.Join(dir, "ctl"),
+		hangPID: filepath.Join(dir, "ctl", "hang.pid"),
+	}
+	for _, d := range []string{f.vault, f.ctl, filepath.Dir(f.log)} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	q := shellQuote
+	wrapper := "#!/bin/sh\n" +
+		"export BPFAKE_VAULT=" + q(f.vault) + " BPFAKE_RECORD=" + q(f.record) + "\n" +
+		"export BPFAKE_EXPECT_POLICY=MariaDB BPFAKE_EXPECT_SCHEDULE=User BPFAKE_EXPECT_SERVER=nbu-master\n" +
+		"[ -e " + q(filepath.Join(f.ctl, "fail")) + " ] && export BPFAKE_FAIL=1\n" +
+		"[ -e " + q(filepath.Join(f.ctl, "hang")) + " ] && export BPFAKE_HANG=" + q(f.hangPID) + "\n" +
+		"if [ -e " + q(filepath.Join(f.ctl, "fail-manifest")) + " ]; then\n" +
+		"  case \"${11}\" in *.manifest.json) export BPFAKE_FAIL=1 ;; esac\n" +
+		"fi\n" +
+		"exec bash " + q(fake) + ` "$@"` + "\n"
+	if err := os.WriteFile(f.bin, []byte(wrapper), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func (f *fakeNB) set(t *testing.T, what string, on bool) {
+	p := filepath.Join(f.ctl, what)
+	if on {
+		if err := os.WriteFile(p, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	} else if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+		t.Fatal(err)
+	}
+}
+
+func (f *fakeNB) shipper() *NetBackup {
+	return &NetBackup{Bin: f.bin, Server: "nbu-master", LogFile: f.log, Timeout: time.Minute}
+}
+
+func newNetBackupTarget(t *testing.T) target {
+	f := newFakeNB(t)
+	dayDir := func(a Artifact) string { return f.vault + filepath.Dir(a.Path) }
+	return target{
+		sh:       f.shipper(),
+		readBack: readLocal(dayDir),
+		list:     listLocal(dayDir),
+		fail:     func(on bool) { f.set(t, "fail", on) },
+		hang:     func(on bool) { f.set(t, "hang", on) },
+	}
+}
+
+// processGone reports whether pid has exited (a zombie counts as gone: in a
+// container nothing may reap it).
+func processGone(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return true
+	}
+	s := string(b)
+	if i := strings.LastIndexByte(s, ')'); i >= 0 && i+2 < len(s) {
+		return s[i+2] == 'Z'
+	}
+	return false
+}
