@@ -1,6 +1,8 @@
 package dumper
 
 import (
+	"gravedancer/internal/proc"
+
 	"cmp"
 	"context"
 	"errors"
@@ -15,9 +17,6 @@ import (
 )
 
 const (
-	// waitDelay bounds how long Wait waits for the tool's stderr to close
-	// after the tool has been killed.
-	waitDelay = 5 * time.Second
 	// drainGrace bounds reading stdout after the tool has exited: only a
 	// stray child that inherited it could keep it open that long.
 	drainGrace = 5 * time.Second
@@ -78,25 +77,6 @@ func checkExtraFlags(flags []string) error {
 	return nil
 }
 
-// childEnv is the environment minus anything that could carry a secret
-// (/proc/<pid>/environ is the tool's for as long as it runs) or override the
-// defaults file's connection settings.
-func childEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		name, _, _ := strings.Cut(kv, "=")
-		up := strings.ToUpper(name)
-		switch {
-		case strings.HasPrefix(up, "GD_"), strings.HasPrefix(up, "MYSQL_"), strings.HasPrefix(up, "MARIADB_"),
-			strings.Contains(up, "PASSWORD"), strings.Contains(up, "PASSWD"), strings.Contains(up, "SECRET"),
-			strings.Contains(up, "TOKEN"):
-			continue
-		}
-		env = append(env, kv)
-	}
-	return env
-}
-
 // runResult is how the tool ended.
 type runResult struct {
 	stream   *streamResult
@@ -119,7 +99,7 @@ func runTool(ctx context.Context, timeout time.Duration, path string, args []str
 	}
 	defer cancel()
 	cmd := command(runCtx, path, args)
-	stderr := &tailBuffer{}
+	stderr := &proc.Tail{Max: stderrKeep}
 	cmd.Stderr = stderr
 	pr, pw, err := os.Pipe()
 	if err != nil {
@@ -170,11 +150,8 @@ func runTool(ctx context.Context, timeout time.Duration, path string, args []str
 // children too, SIGKILL on cancel since a dump has nothing to flush that we
 // would keep, and no inherited secrets.
 func command(ctx context.Context, path string, args []string) *exec.Cmd {
-	cmd := exec.CommandContext(ctx, path, args...)
-	cmd.Env = childEnv()
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = waitDelay
+	cmd := proc.Command(ctx, path, args...)
+	cmd.Env = proc.CleanEnv()
 	return cmd
 }
 

@@ -54,41 +54,6 @@ func TestMeaningfulLine(t *testing.T) {
 	}
 }
 
-func TestTailBuffer(t *testing.T) {
-	var lines []string
-	for i := range 1000 {
-		lines = append(lines, fmt.Sprintf("line %04d of stderr output", i))
-	}
-	all := strings.Join(lines, "\n") + "\n"
-	tests := []struct {
-		name   string
-		writes []string
-		want   string
-	}{
-		{"small", []string{"a\n", "b\n"}, "a\nb"},
-		{"keeps last 20 lines", []string{all}, strings.Join(lines[980:], "\n")},
-		{"many small writes", strings.SplitAfter(all, "\n"), strings.Join(lines[980:], "\n")},
-		{"one huge line", []string{strings.Repeat("x", 10000)}, "…" + strings.Repeat("x", stderrKeep)},
-		{"huge line then error", []string{strings.Repeat("x", 10000), "\nfatal\n"}, "fatal"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var b tailBuffer
-			for _, w := range tt.writes {
-				if n, err := b.Write([]byte(w)); n != len(w) || err != nil {
-					t.Fatalf("Write = %d, %v", n, err)
-				}
-			}
-			if len(b.buf) > stderrKeep {
-				t.Errorf("buffer holds %d bytes, limit %d", len(b.buf), stderrKeep)
-			}
-			if got := b.String(); got != tt.want {
-				t.Errorf("String() = %.80q, want %.80q", got, tt.want)
-			}
-		})
-	}
-}
-
 func TestErrorMessage(t *testing.T) {
 	stderr := "mariadb-dump: Got error: 2003: \"Can't connect to server on '127.0.0.1' (111)\" when trying to connect"
 	tests := []struct {
@@ -137,23 +102,6 @@ func TestCompressionLevels(t *testing.T) {
 		if name != tt.wantName || level != tt.wantLevel || (err != nil) != tt.err {
 			t.Errorf("compression(%q, %d) = %q, %d, %v; want %q, %d, err=%v", tt.name, tt.level, name, level, err, tt.wantName, tt.wantLevel, tt.err)
 		}
-	}
-}
-
-func TestChildEnv(t *testing.T) {
-	t.Setenv("GD_SOURCE_PASSWORD", "x")
-	t.Setenv("MYSQL_PWD", "x")
-	t.Setenv("MYSQL_HOST", "elsewhere")
-	t.Setenv("SOME_API_TOKEN", "x")
-	t.Setenv("TZ", "UTC")
-	env := strings.Join(childEnv(), "\n")
-	for _, bad := range []string{"GD_SOURCE_PASSWORD=", "MYSQL_PWD=", "MYSQL_HOST=", "SOME_API_TOKEN="} {
-		if strings.Contains(env, bad) {
-			t.Errorf("child environment keeps %s", bad)
-		}
-	}
-	if !strings.Contains(env, "TZ=UTC") {
-		t.Error("child environment lost TZ, which sets the dump's footer date")
 	}
 }
 

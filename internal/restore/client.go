@@ -1,6 +1,8 @@
 package restore
 
 import (
+	"gravedancer/internal/proc"
+
 	"context"
 	"errors"
 	"fmt"
@@ -8,16 +10,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
-	"sync"
 	"syscall"
-	"time"
 )
 
 const (
-	// waitDelay bounds how long Wait waits for the client's stderr to close
-	// after the client has exited or been killed.
-	waitDelay = 5 * time.Second
 	// pipeSize asks the kernel for a larger stdin pipe than its 64 KiB
 	// default, so the feeder and the client switch less often.
 	pipeSize = 1 << 20
@@ -88,31 +84,12 @@ func clientArgs(defaults string) []string {
 	}
 }
 
-// childEnv is the environment minus anything that could carry a secret
-// (/proc/<pid>/environ is the client's for as long as it runs) or override
-// the defaults file's connection settings (MYSQL_PWD, MYSQL_HOST, ...).
-func childEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		name, _, _ := strings.Cut(kv, "=")
-		up := strings.ToUpper(name)
-		switch {
-		case strings.HasPrefix(up, "GD_"), strings.HasPrefix(up, "MYSQL"), strings.HasPrefix(up, "MARIADB"),
-			strings.Contains(up, "PASSWORD"), strings.Contains(up, "PASSWD"), strings.Contains(up, "SECRET"),
-			strings.Contains(up, "TOKEN"):
-			continue
-		}
-		env = append(env, kv)
-	}
-	return env
-}
-
 // client is a running client process and the write end of its stdin.
 type client struct {
 	cmd    *exec.Cmd
 	tool   string
 	stdin  *os.File
-	stderr *tailBuffer
+	stderr *proc.Tail
 	kill   context.CancelFunc
 	// feedCtx is canceled, with cause errClientGone, as soon as the client
 	// has exited: the feeder then stops even while it is skipping a long
@@ -126,12 +103,9 @@ type client struct {
 // anything it started too; cancelling ctx SIGKILLs the group.
 func startClient(ctx context.Context, path, defaults string) (*client, error) {
 	runCtx, kill := context.WithCancel(ctx)
-	cmd := exec.CommandContext(runCtx, path, clientArgs(defaults)...)
-	cmd.Env = childEnv()
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = waitDelay
-	stderr := &tailBuffer{max: stderrTail}
+	cmd := proc.Command(runCtx, path, clientArgs(defaults)...)
+	cmd.Env = proc.CleanEnv()
+	stderr := &proc.Tail{Max: stderrTail}
 	cmd.Stderr = stderr
 	pr, pw, err := os.Pipe()
 	if err != nil {
@@ -208,31 +182,4 @@ func setPipeSize(f *os.File) {
 		// Best effort: a smaller pipe only costs context switches.
 		_, _, _ = syscall.Syscall(syscall.SYS_FCNTL, fd, syscall.F_SETPIPE_SZ, pipeSize)
 	})
-}
-
-// tailBuffer keeps the last max bytes written to it.
-type tailBuffer struct {
-	mu  sync.Mutex
-	max int
-	buf []byte
-}
-
-func (t *tailBuffer) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.buf = append(t.buf, p...)
-	if len(t.buf) > 2*t.max {
-		t.buf = append(t.buf[:0], t.buf[len(t.buf)-t.max:]...)
-	}
-	return len(p), nil
-}
-
-func (t *tailBuffer) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	b := t.buf
-	if len(b) > t.max {
-		b = b[len(b)-t.max:]
-	}
-	return string(b)
 }

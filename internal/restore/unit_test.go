@@ -233,24 +233,3 @@ func TestMismatchReason(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
-
-func TestTailBuffer(t *testing.T) {
-	tb := &tailBuffer{max: 10}
-	for i := range 100 {
-		fmt.Fprintf(tb, "%d,", i)
-	}
-	if got := tb.String(); got != "96,97,98,99,"[2:] {
-		t.Errorf("tail = %q", got)
-	}
-}
-
-func TestChildEnv(t *testing.T) {
-	t.Setenv("MYSQL_PWD", "secret")
-	t.Setenv("MARIADB_HOST", "elsewhere")
-	t.Setenv("GD_RESTORE_PASSWORD", "secret")
-	t.Setenv("KEEP_ME", "1")
-	env := strings.Join(childEnv(), "\n")
-	if strings.Contains(env, "secret") || strings.Contains(env, "elsewhere") || !strings.Contains(env, "KEEP_ME=1") {
-		t.Errorf("childEnv = %s", env)
-	}
-}

@@ -1,20 +1,17 @@
 package ship
 
 import (
+	"gravedancer/internal/proc"
+
 	"context"
 	"errors"
 	"os/exec"
 	"strings"
-	"syscall"
-	"time"
 )
 
 const (
 	// outputLimit is how much of a child's stdout and stderr is kept (the end).
 	outputLimit = 64 << 10
-	// waitDelay bounds the wait for a child's output pipes after it exits or
-	// is killed, in case a grandchild keeps them open.
-	waitDelay = 5 * time.Second
 	// tailLines is how many lines of a log or stderr an error carries.
 	tailLines = 10
 )
@@ -31,13 +28,9 @@ type procResult struct {
 // children of their own), and the error is context.Cause(ctx). A non-zero
 // exit returns an *exec.ExitError with the result filled in.
 func runProc(ctx context.Context, bin string, args []string) (procResult, error) {
-	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = waitDelay
-	var stdout, stderr tailBuffer
-	cmd.Stdout = &stdout
-	cmd.Stderr = &stderr
+	cmd := proc.Command(ctx, bin, args...)
+	stdout, stderr := &proc.Tail{Max: outputLimit}, &proc.Tail{Max: outputLimit}
+	cmd.Stdout, cmd.Stderr = stdout, stderr
 	err := cmd.Run()
 	res := procResult{Stdout: stdout.String(), Stderr: stderr.String(), ExitCode: -1}
 	if cmd.ProcessState != nil {
@@ -55,24 +48,6 @@ func runProc(ctx context.Context, bin string, args []string) (procResult, error)
 	}
 	return res, err
 }
-
-// tailBuffer keeps the last outputLimit bytes written to it.
-type tailBuffer struct{ b []byte }
-
-func (t *tailBuffer) Write(p []byte) (int, error) {
-	n := len(p)
-	if len(p) >= outputLimit {
-		t.b = append(t.b[:0], p[len(p)-outputLimit:]...)
-		return n, nil
-	}
-	if over := len(t.b) + len(p) - outputLimit; over > 0 {
-		t.b = append(t.b[:0], t.b[over:]...)
-	}
-	t.b = append(t.b, p...)
-	return n, nil
-}
-
-func (t *tailBuffer) String() string { return string(t.b) }
 
 // lastLines returns the last n non-empty lines of s joined by " | ", for
 // one-line error messages.

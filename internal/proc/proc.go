@@ -1,0 +1,113 @@
+// Package proc holds what every child process of gravedancer (dump tool,
+// database client, ssh, bpbackup) needs: an environment that cannot leak a
+// secret, and a bounded buffer for the end of its output.
+package proc
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// CleanEnv is the environment minus anything that could carry a secret
+// (/proc/<pid>/environ is readable for as long as the child runs) or quietly
+// override a defaults file's connection settings (MYSQL_PWD, MYSQL_HOST, …).
+func CleanEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		if !secretish(strings.ToUpper(name)) {
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
+func secretish(name string) bool {
+	for _, p := range []string{"GD_", "MYSQL", "MARIADB"} {
+		if strings.HasPrefix(name, p) {
+			return true
+		}
+	}
+	for _, s := range []string{"PASSWORD", "PASSWD", "SECRET", "TOKEN"} {
+		if strings.Contains(name, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// Tail keeps the last Max bytes written to it, so a child that floods its
+// stderr costs bounded memory while the error at its end survives. It is
+// safe for concurrent writes (exec copies stdout and stderr in goroutines).
+type Tail struct {
+	Max int
+
+	mu        sync.Mutex
+	buf       []byte
+	truncated bool
+}
+
+// Write implements io.Writer; it never fails.
+func (t *Tail) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	n := len(p)
+	if len(p) >= t.Max {
+		t.truncated = t.truncated || len(t.buf) > 0 || len(p) > t.Max
+		t.buf = append(t.buf[:0], p[len(p)-t.Max:]...)
+		return n, nil
+	}
+	if over := len(t.buf) + len(p) - t.Max; over > 0 {
+		t.buf = append(t.buf[:0], t.buf[over:]...)
+		t.truncated = true
+	}
+	t.buf = append(t.buf, p...)
+	return n, nil
+}
+
+// String returns what is kept. After truncation it starts at a line
+// boundary, or with "…" when the kept bytes are one cut line.
+func (t *Tail) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	s := string(t.buf)
+	if t.truncated {
+		if i := strings.IndexByte(s, '\n'); i >= 0 {
+			s = s[i+1:]
+		} else {
+			s = "…" + s
+		}
+	}
+	return s
+}
+
+// Lines returns the last n lines of what is kept, without the final newline.
+func (t *Tail) Lines(n int) string {
+	lines := strings.Split(strings.TrimRight(t.String(), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// waitDelay bounds the wait for a child's output pipes after it exits or is
+// killed, in case a grandchild keeps them open.
+const waitDelay = 5 * time.Second
+
+// Command prepares bin to run in its own process group with a clean
+// environment. When ctx ends the whole group gets SIGKILL: dump tools, ssh
+// and bpbackup start children of their own, and killing only the parent
+// would leave them writing.
+func Command(ctx context.Context, bin string, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = waitDelay
+	cmd.Env = CleanEnv()
+	return cmd
+}
