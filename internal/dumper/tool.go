@@ -25,31 +25,9 @@ const (
 	pipeSize = 1 << 20
 )
 
-// resolveTool finds the dump binary: "auto" (or "") prefers mariadb-dump and
-// falls back to mysqldump; a name is looked up in PATH; a path is used as is.
+// resolveTool finds the binary; see proc.LookTool.
 func resolveTool(tool string) (string, error) {
-	if tool == "" || tool == "auto" {
-		for _, name := range []string{"mariadb-dump", "mysqldump"} {
-			if p, err := exec.LookPath(name); err == nil {
-				return p, nil
-			}
-		}
-		return "", errors.New("dump tool: neither mariadb-dump nor mysqldump is in PATH")
-	}
-	p, err := exec.LookPath(tool)
-	if err != nil {
-		return "", fmt.Errorf("dump tool %q: %w", tool, unwrapExecErr(err))
-	}
-	return p, nil
-}
-
-// unwrapExecErr drops exec.Error's repetition of the name.
-func unwrapExecErr(err error) error {
-	var ee *exec.Error
-	if errors.As(err, &ee) {
-		return ee.Err
-	}
-	return err
+	return proc.LookTool("dump tool", tool, "mariadb-dump", "mysqldump")
 }
 
 // consistencyFlags maps Options.Consistency to the tool's flags.
@@ -111,7 +89,7 @@ func runTool(ctx context.Context, timeout time.Duration, path string, args []str
 	err = cmd.Start()
 	pw.Close() // the child has its copy; EOF then means the tool closed it
 	if err != nil {
-		return runResult{startErr: fmt.Errorf("start %s: %w", filepath.Base(path), unwrapExecErr(err)), canceled: ctx.Err()}
+		return runResult{startErr: fmt.Errorf("start %s: %w", filepath.Base(path), proc.ExecCause(err)), canceled: ctx.Err()}
 	}
 	if onStart != nil {
 		cfg.OnRead = onStart(cmd.Process.Pid)

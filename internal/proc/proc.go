@@ -5,6 +5,8 @@ package proc
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"strings"
@@ -110,4 +112,33 @@ func Command(ctx context.Context, bin string, args ...string) *exec.Cmd {
 	cmd.WaitDelay = waitDelay
 	cmd.Env = CleanEnv()
 	return cmd
+}
+
+// LookTool finds a client binary: "auto" (or "") takes the first of
+// candidates found in PATH (MariaDB's name before MySQL's); a name is looked
+// up in PATH; a path is used as is. what names the tool in errors.
+func LookTool(what, tool string, candidates ...string) (string, error) {
+	if tool == "" || tool == "auto" {
+		for _, name := range candidates {
+			if p, err := exec.LookPath(name); err == nil {
+				return p, nil
+			}
+		}
+		return "", fmt.Errorf("%s: none of %s is in PATH", what, strings.Join(candidates, ", "))
+	}
+	p, err := exec.LookPath(tool)
+	if err != nil {
+		return "", fmt.Errorf("%s %q: %w", what, tool, ExecCause(err))
+	}
+	return p, nil
+}
+
+// ExecCause drops exec.Error's repetition of the binary's name, for
+// messages that already name it.
+func ExecCause(err error) error {
+	var ee *exec.Error
+	if errors.As(err, &ee) {
+		return ee.Err
+	}
+	return err
 }

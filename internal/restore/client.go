@@ -26,31 +26,9 @@ const (
 	maxAllowedPacket = 1 << 30
 )
 
-// resolveTool finds the client: "auto" (or "") prefers mariadb and falls
-// back to mysql; a name is looked up in PATH; a path is used as is.
+// resolveTool finds the binary; see proc.LookTool.
 func resolveTool(tool string) (string, error) {
-	if tool == "" || tool == "auto" {
-		for _, name := range []string{"mariadb", "mysql"} {
-			if p, err := exec.LookPath(name); err == nil {
-				return p, nil
-			}
-		}
-		return "", errors.New("restore: client: neither mariadb nor mysql is in PATH")
-	}
-	p, err := exec.LookPath(tool)
-	if err != nil {
-		return "", fmt.Errorf("restore: client %q: %w", tool, unwrapExecErr(err))
-	}
-	return p, nil
-}
-
-// unwrapExecErr drops exec.Error's repetition of the name.
-func unwrapExecErr(err error) error {
-	var ee *exec.Error
-	if errors.As(err, &ee) {
-		return ee.Err
-	}
-	return err
+	return proc.LookTool("restore: client", tool, "mariadb", "mysql")
 }
 
 // clientArgs are the client's options for replaying a dump faithfully and
@@ -119,7 +97,7 @@ func startClient(ctx context.Context, path, defaults string) (*client, error) {
 	if err != nil {
 		pw.Close()
 		kill()
-		return nil, fmt.Errorf("restore: start %s: %w", filepath.Base(path), unwrapExecErr(err))
+		return nil, fmt.Errorf("restore: start %s: %w", filepath.Base(path), proc.ExecCause(err))
 	}
 	c := &client{cmd: cmd, tool: filepath.Base(path), stdin: pw, stderr: stderr, kill: kill, exited: make(chan struct{})}
 	feedCtx, stopFeed := context.WithCancelCause(ctx)
