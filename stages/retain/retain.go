@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"time"
 
 	"gravedancer/internal/job"
@@ -51,7 +52,10 @@ func (s *Stage) Handle(_ context.Context, j *job.Job) (*job.Job, error) {
 	}
 	j.Retained = &job.Retained{Latest: newest.Path, Kept: len(res.Kept)}
 	for _, r := range res.Removed {
-		j.Retained.Removed = append(j.Retained.Removed, r.Path)
+		// Report backups; their sidecars and emptied directories go to the log.
+		if _, _, ok := store.ParseName(filepath.Base(r.Path)); ok {
+			j.Retained.Removed = append(j.Retained.Removed, r.Path)
+		}
 		s.Logger.Info("pruned", "region", j.Region, "run", j.Run, "path", r.Path, "reason", r.Reason)
 	}
 	for _, e := range res.Errors {
