@@ -30,6 +30,9 @@ func init() {
 			if err != nil {
 				return err
 			}
+			if err := cfg.ValidateNATS(); err != nil {
+				return err
+			}
 			log := logging.New(os.Stderr, cfg.LogFormat, cfg.LogLevel)
 			if cfg.NATSURL == "" {
 				return &config.Error{Var: "GD_NATS_URL", Msg: "required: trigger publishes to a running service (use `gravedancer backup` for a one-shot run)"}
@@ -56,8 +59,11 @@ func init() {
 				return err
 			}
 			defer conn.Close()
-			if err := pipeline.EnsureStreams(ctx, conn.JS, 1); err != nil {
-				return err
+			// A trigger-only NATS user may not create streams (GD_NATS_SETUP=false).
+			if cfg.NATSSetup {
+				if err := pipeline.EnsureStreams(ctx, conn.JS, 1); err != nil {
+					return err
+				}
 			}
 			dup, err := pipeline.Trigger(ctx, conn.JS, t)
 			if err != nil {

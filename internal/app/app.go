@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -85,13 +86,36 @@ func Connect(cfg *config.Config, name string, allowEmbedded bool, log *slog.Logg
 func natsOptions(cfg *config.Config, name string, log *slog.Logger) []nats.Option {
 	opts := []nats.Option{
 		nats.Name(name), nats.MaxReconnects(-1), nats.ReconnectWait(time.Second),
+		nats.ReconnectJitter(500*time.Millisecond, 2*time.Second), nats.CustomReconnectDelay(backoff),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) { log.Warn("nats disconnected", "err", err) }),
 		nats.ReconnectHandler(func(nc *nats.Conn) { log.Info("nats reconnected", "url", redactURL(nc.ConnectedUrl())) }),
+		nats.ClosedHandler(func(*nats.Conn) { log.Info("nats connection closed") }),
+		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) { log.Warn("nats error", "err", err) }),
 	}
-	if cfg.NATSCreds != "" {
+	switch {
+	case cfg.NATSCreds != "":
 		opts = append(opts, nats.UserCredentials(cfg.NATSCreds))
+	case cfg.NATSUser != "":
+		opts = append(opts, nats.UserInfo(cfg.NATSUser, cfg.NATSPassword.Reveal()))
+	case cfg.NATSNKey != "":
+		if o, err := nats.NkeyOptionFromSeed(cfg.NATSNKey); err == nil {
+			opts = append(opts, o)
+		} else {
+			log.Error("cannot read GD_NATS_NKEY", "err", err)
+		}
+	}
+	if cfg.NATSCA != "" {
+		opts = append(opts, nats.RootCAs(cfg.NATSCA))
+	}
+	if cfg.NATSCert != "" {
+		opts = append(opts, nats.ClientCert(cfg.NATSCert, cfg.NATSKey))
 	}
 	return opts
+}
+
+// backoff spaces reconnect attempts: quick at first, then every 30s, forever.
+func backoff(attempts int) time.Duration {
+	return min(time.Duration(attempts)*time.Second, 30*time.Second)
 }
 
 // redactURL drops user:password from a NATS URL before it is printed.
@@ -119,7 +143,7 @@ func (c *Conn) Close() {
 func Pipeline(cfg *config.Config, c *Conn, log *slog.Logger) *pipeline.Pipeline {
 	return pipeline.New(c.JS, pipeline.Options{
 		Route: Route, AckWait: cfg.AckWait, MaxDeliver: cfg.MaxDeliver,
-		RetryDelay: cfg.RetryDelay, Logger: log,
+		RetryDelay: cfg.RetryDelay, Logger: log, Bind: !cfg.NATSSetup,
 	})
 }
 
@@ -129,12 +153,54 @@ type Workers struct {
 	stopAdv func()
 }
 
-// StartWorkers sets up streams and starts one worker per named stage, plus
-// the max-deliveries watcher.
-func StartWorkers(ctx context.Context, cfg *config.Config, p *pipeline.Pipeline, names []string, log *slog.Logger) (*Workers, error) {
+// Setup creates or updates everything the pipeline needs on the server:
+// streams, one durable consumer per stage with its cluster-wide cap, and the
+// lease bucket. Idempotent; `gravedancer setup` runs it as the NATS admin.
+func Setup(ctx context.Context, cfg *config.Config, p *pipeline.Pipeline) error {
 	if err := p.Setup(ctx); err != nil {
-		return nil, err
+		return err
 	}
+	for _, name := range AllStages() {
+		spec := pipeline.ConsumerSpec{Stage: name, Filter: pipeline.JobFilter(name), Concurrency: StageCap(cfg, name),
+			AckWait: cfg.AckWait, MaxDeliver: cfg.MaxDeliver}
+		if name == job.StagePlan {
+			spec.Filter = pipeline.SubjectTrigger
+		}
+		if _, err := pipeline.EnsureConsumer(ctx, p.JetStream(), spec); err != nil {
+			return err
+		}
+	}
+	_, err := lease.Open(ctx, p.JetStream(), cfg.LeaseTTL, workerID())
+	return err
+}
+
+// StageCap is a stage's cluster-wide concurrency: its consumer's MaxAckPending.
+func StageCap(cfg *config.Config, stage string) int {
+	switch stage {
+	case job.StageDump:
+		return cfg.DumpConcurrency
+	case job.StageStats:
+		return cfg.StatsConcurrency
+	case job.StageCheck:
+		return cfg.CheckConcurrency
+	case job.StageRestore:
+		return cfg.RestoreSlots()
+	case job.StageShip:
+		return cfg.ShipConcurrency
+	}
+	return 1 // plan and retain: one at a time keeps pruning and planning simple
+}
+
+// StartWorkers starts one worker per named stage, plus the max-deliveries
+// watcher, after setting up the server unless GD_NATS_SETUP is false. slots
+// limits jobs per stage in this process (0 = the stage's cap).
+func StartWorkers(ctx context.Context, cfg *config.Config, p *pipeline.Pipeline, names []string, slots int, log *slog.Logger) (*Workers, error) {
+	if cfg.NATSSetup {
+		if err := Setup(ctx, cfg, p); err != nil {
+			return nil, err
+		}
+	}
+
 	w := &Workers{}
 	var err error
 	if w.stopAdv, err = p.WatchMaxDeliveries(ctx); err != nil {
@@ -144,7 +210,7 @@ func StartWorkers(ctx context.Context, cfg *config.Config, p *pipeline.Pipeline,
 	for _, name := range names {
 		wk, err := deps.worker(ctx, name)
 		if err == nil {
-			err = wk.Start(ctx)
+			err = wk.Slots(slots).Start(ctx)
 		}
 		if err != nil {
 			w.Stop()
@@ -170,11 +236,11 @@ func (d *deps) worker(ctx context.Context, name string) (*pipeline.Worker, error
 		return p.PlanWorker(&plan.Stage{Regions: cfg.Regions}), nil
 	case job.StageDump:
 		dd := &dumper.Dumper{Spool: spool, Opts: DumpOptions(cfg)}
-		return p.StageWorker(&dump.Stage{Dumper: dd, Spool: spool, Regions: cfg.Regions, Logger: log}, cfg.DumpConcurrency), nil
+		return p.StageWorker(&dump.Stage{Dumper: dd, Spool: spool, Regions: cfg.Regions, Logger: log}, StageCap(cfg, name)), nil
 	case job.StageStats:
-		return p.StageWorker(&stats.Stage{Spool: spool, Logger: log}, cfg.StatsConcurrency), nil
+		return p.StageWorker(&stats.Stage{Spool: spool, Logger: log}, StageCap(cfg, name)), nil
 	case job.StageCheck:
-		return p.StageWorker(&check.Stage{Spool: spool, Logger: log}, cfg.CheckConcurrency), nil
+		return p.StageWorker(&check.Stage{Spool: spool, Logger: log}, StageCap(cfg, name)), nil
 	case job.StageRestore:
 		return d.restoreWorker(ctx)
 	case job.StageShip:
@@ -182,16 +248,20 @@ func (d *deps) worker(ctx context.Context, name string) (*pipeline.Worker, error
 		if err != nil {
 			return nil, err
 		}
-		return p.StageWorker(&shipstage.Stage{Shippers: shippers, Logger: log}, cfg.ShipConcurrency), nil
+		return p.StageWorker(&shipstage.Stage{Shippers: shippers, Logger: log}, StageCap(cfg, name)), nil
 	case job.StageRetain:
-		return p.StageWorker(&retain.Stage{Spool: spool, Policy: RetentionPolicy(cfg), Logger: log}, 1), nil
+		return p.StageWorker(&retain.Stage{Spool: spool, Policy: RetentionPolicy(cfg), Logger: log}, StageCap(cfg, name)), nil
 	}
 	return nil, fmt.Errorf("unknown stage %q (stages: %s)", name, strings.Join(AllStages(), ", "))
 }
 
 func (d *deps) restoreWorker(ctx context.Context) (*pipeline.Worker, error) {
 	cfg := d.cfg
-	leases, err := lease.Open(ctx, d.p.JetStream(), cfg.LeaseTTL, workerID())
+	open := lease.Open
+	if !cfg.NATSSetup {
+		open = lease.Bind
+	}
+	leases, err := open(ctx, d.p.JetStream(), cfg.LeaseTTL, workerID())
 	if err != nil {
 		return nil, err
 	}
@@ -202,7 +272,7 @@ func (d *deps) restoreWorker(ctx context.Context) (*pipeline.Worker, error) {
 		Loader:        &engine.Loader{Tool: cfg.RestoreTool, TempDir: cfg.StateDir},
 		Leases:        leases, Spool: d.spool, Logger: d.log,
 	}
-	return d.p.StageWorker(st, cfg.RestoreSlots()), nil
+	return d.p.StageWorker(st, StageCap(cfg, job.StageRestore)), nil
 }
 
 func workerID() string {
@@ -239,11 +309,21 @@ func DumpOptions(cfg *config.Config) dumper.Options {
 	}
 }
 
-// Stop stops every worker and waits for in-flight jobs.
-func (w *Workers) Stop() {
-	for _, wk := range slices.Backward(w.workers) {
-		wk.Stop()
+// Stop stops every worker at once; in-flight jobs are handed back.
+func (w *Workers) Stop() { w.StopGracefully(0) }
+
+// StopGracefully stops every worker in parallel, each giving its in-flight
+// jobs up to grace to finish.
+func (w *Workers) StopGracefully(grace time.Duration) {
+	var wg sync.WaitGroup
+	for _, wk := range w.workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			wk.StopGracefully(grace)
+		}()
 	}
+	wg.Wait()
 	if w.stopAdv != nil {
 		w.stopAdv()
 	}

@@ -229,7 +229,7 @@ func TestCorruptedArtifactBetweenDumpAndCheckIsExcluded(t *testing.T) {
 	}
 	defer conn.Close()
 	p := Pipeline(cfg, conn, quietLog())
-	early, err := StartWorkers(ctx, cfg, p, []string{job.StagePlan, job.StageDump, job.StageStats}, quietLog())
+	early, err := StartWorkers(ctx, cfg, p, []string{job.StagePlan, job.StageDump, job.StageStats}, 0, quietLog())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,7 +244,7 @@ func TestCorruptedArtifactBetweenDumpAndCheckIsExcluded(t *testing.T) {
 	j := waitForJob(t, conn.JS, pipeline.JobSubject(job.StageCheck, "REG1"))
 	flipByte(t, j.Artifact.Path)
 
-	check, err := StartWorkers(ctx, cfg, p, []string{job.StageCheck}, quietLog())
+	check, err := StartWorkers(ctx, cfg, p, []string{job.StageCheck}, 0, quietLog())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -39,7 +39,7 @@ func Once(ctx context.Context, cfg *config.Config, opts OnceOptions, log *slog.L
 	}
 	defer conn.Close()
 	p := Pipeline(cfg, conn, log)
-	workers, err := StartWorkers(ctx, cfg, p, AllStages(), log)
+	workers, err := StartWorkers(ctx, cfg, p, AllStages(), 0, log)
 	if err != nil {
 		return nil, "", err
 	}

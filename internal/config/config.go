@@ -71,8 +71,19 @@ type Config struct {
 	SCPKey        string `envconfig:"SCP_KEY"`
 	SCPKnownHosts string `envconfig:"SCP_KNOWN_HOSTS"`
 
-	NATSURL   string        `envconfig:"NATS_URL"`
-	NATSCreds string        `envconfig:"NATS_CREDS"`
+	NATSURL          string `envconfig:"NATS_URL"`
+	NATSCreds        string `envconfig:"NATS_CREDS"`
+	NATSUser         string `envconfig:"NATS_USER"`
+	NATSPassword     Secret `envconfig:"NATS_PASSWORD"`
+	NATSPasswordFile string `envconfig:"NATS_PASSWORD_FILE"`
+	NATSNKey         string `envconfig:"NATS_NKEY"` // nkey seed file
+	NATSCA           string `envconfig:"NATS_CA"`
+	NATSCert         string `envconfig:"NATS_CERT"`
+	NATSKey          string `envconfig:"NATS_KEY"`
+	// NATSSetup lets this process create streams, consumers and the lease
+	// bucket. With per-role users only the admin may: run `gravedancer
+	// setup` as admin once and set this false for workers.
+	NATSSetup bool          `envconfig:"NATS_SETUP" default:"true"`
 	AckWait   time.Duration `envconfig:"ACK_WAIT" default:"60s"`
 	// MaxDeliver bounds attempts of a job at one stage; the last failure
 	// excludes the region with that failure as the reason.
@@ -150,6 +161,9 @@ func (c *Config) resolveSecrets() error {
 	if c.RestorePassword, err = secret("RESTORE_PASSWORD", c.RestorePassword, c.RestorePasswordFile); err != nil {
 		return err
 	}
+	if c.NATSPassword, err = secret("NATS_PASSWORD", c.NATSPassword, c.NATSPasswordFile); err != nil {
+		return err
+	}
 	for i := range c.Regions {
 		if err := c.Regions[i].resolve(c.SourceUser, c.SourcePassword); err != nil {
 			return err
@@ -181,7 +195,7 @@ func (c *Config) Validate() error {
 		return errf("REGIONS", "no regions configured; set NAME=host[:port],… e.g. REG1=10.1.1.1,REG2=10.1.1.2:3307")
 	}
 	for _, check := range []func() error{c.validateSource, c.validateRestore, c.validateDump, c.validateDirs,
-		c.validateRetention, c.validatePipeline, c.validateShip, c.validateLog} {
+		c.validateRetention, c.validatePipeline, c.validateShip, c.validateLog, c.ValidateNATS} {
 		if err := check(); err != nil {
 			return err
 		}
@@ -363,6 +377,30 @@ func (c *Config) RestoreSlots() int {
 		return c.RestoreConcurrency
 	}
 	return len(c.TestServers)
+}
+
+// ValidateNATS checks the connection settings; every command that talks to
+// NATS calls it, including those that need no regions.
+func (c *Config) ValidateNATS() error {
+	if (c.NATSCert == "") != (c.NATSKey == "") {
+		return errf("NATS_CERT", "GD_NATS_CERT and GD_NATS_KEY go together (client certificate and its key)")
+	}
+	n := 0
+	for _, set := range []bool{c.NATSCreds != "", c.NATSUser != "", c.NATSNKey != ""} {
+		if set {
+			n++
+		}
+	}
+	if n > 1 {
+		return errf("NATS_USER", "set one way to authenticate: GD_NATS_CREDS, GD_NATS_USER (+ password) or GD_NATS_NKEY")
+	}
+	if c.NATSPassword != "" && c.NATSUser == "" {
+		return errf("NATS_USER", "required with GD_NATS_PASSWORD[_FILE]")
+	}
+	if c.NATSURL == "" && n > 0 {
+		return errf("NATS_URL", "NATS credentials are set but GD_NATS_URL is empty (the embedded server needs none)")
+	}
+	return nil
 }
 
 func (c *Config) validateLog() error {

@@ -44,6 +44,15 @@ func Open(ctx context.Context, js jetstream.JetStream, ttl time.Duration, holder
 	return &Leases{kv: kv, ttl: ttl, holder: holder, poll: min(time.Second, ttl/10)}, nil
 }
 
+// Bind uses a bucket an admin created, for NATS users that may not create one.
+func Bind(ctx context.Context, js jetstream.JetStream, ttl time.Duration, holder string) (*Leases, error) {
+	kv, err := js.KeyValue(ctx, Bucket)
+	if err != nil {
+		return nil, fmt.Errorf("lease bucket %s (run `gravedancer setup` as the NATS admin first): %w", Bucket, err)
+	}
+	return &Leases{kv: kv, ttl: ttl, holder: holder, poll: min(time.Second, ttl/10)}, nil
+}
+
 // Lease is one held server. Its context ends when the lease is lost.
 type Lease struct {
 	Server string

@@ -51,6 +51,9 @@ type Options struct {
 	RetryDelay time.Duration
 	Worker     string // identifies this process in job history
 	Logger     *slog.Logger
+	// Bind makes workers use the consumers an admin created (`gravedancer
+	// setup`) instead of creating them: per-role NATS users may not.
+	Bind bool
 }
 
 // Pipeline publishes and settles jobs on one JetStream connection.

@@ -375,3 +375,52 @@ func TestPublishIsIdempotentByMsgID(t *testing.T) {
 		t.Errorf("jobs after a replay = %d, want 2", n)
 	}
 }
+
+func TestGracefulStopFinishesOrHandsBack(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		grace    time.Duration
+		finishes bool
+	}{{"finishes within grace", 30 * time.Second, true}, {"handed back after grace", 50 * time.Millisecond, false}} {
+		t.Run(c.name, func(t *testing.T) {
+			h := newHarness(t, []string{"a"}, 5, 30*time.Second)
+			started, release := make(chan struct{}), make(chan struct{})
+			var calls atomic.Int32
+			w := h.p.StageWorker(stageFunc{"a", func(ctx context.Context, j *job.Job) (*job.Job, error) {
+				if calls.Add(1) == 1 {
+					close(started)
+					select {
+					case <-release:
+					case <-ctx.Done():
+						return nil, ctx.Err()
+					}
+				}
+				return j, nil
+			}}, 1)
+			if err := w.Start(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			done := h.watch(StreamEvents, DoneSubject("R1"))
+			h.publishJob("a", "R1", newJob("a", "R1"))
+			<-started
+			stopped := make(chan struct{})
+			go func() { w.StopGracefully(c.grace); close(stopped) }()
+			if c.finishes {
+				close(release)
+				<-stopped
+				done()
+				return
+			}
+			<-stopped
+			// Handed back with Nak: a new worker gets it now, not after AckWait.
+			h.start(h.p.StageWorker(pass("a", &calls), 1))
+			j, err := job.DecodeJob(done().Data())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if j.History[0].Attempt != 2 {
+				t.Errorf("attempt = %d, want 2 (redelivered)", j.History[0].Attempt)
+			}
+		})
+	}
+}

@@ -21,10 +21,12 @@ type Worker struct {
 	p           *Pipeline
 	spec        ConsumerSpec
 	handle      func(ctx context.Context, d *delivery) ([]*job.Job, error)
-	cancel      context.CancelFunc
-	wg          sync.WaitGroup
+	stopFetch   context.CancelFunc // ends the fetch loop
+	stopWork    context.CancelFunc // ends in-flight jobs (they are Nak'ed)
+	loopDone    chan struct{}
+	wg          sync.WaitGroup // in-flight jobs
 	log         *slog.Logger
-	concurrency int
+	concurrency int // slots in this process; spec.Concurrency is the cluster-wide cap
 }
 
 // StageWorker returns a worker running s with concurrency slots.
@@ -78,33 +80,73 @@ func (p *Pipeline) newWorker(stage, filter string, concurrency int) *Worker {
 	}
 }
 
-// Start ensures the consumer and runs the fetch loop until Stop or ctx ends.
+// Spec is the consumer this worker needs, for `gravedancer setup`.
+func (w *Worker) Spec() ConsumerSpec { return w.spec }
+
+// Slots sets how many jobs this process works on at once (default: the
+// stage's cluster-wide cap). The server still enforces the cap across all
+// processes.
+func (w *Worker) Slots(n int) *Worker {
+	if n > 0 {
+		w.concurrency = n
+	}
+	return w
+}
+
+// Start ensures (or binds) the consumer and runs the fetch loop until Stop
+// or ctx ends.
 func (w *Worker) Start(ctx context.Context) error {
-	cons, err := EnsureConsumer(ctx, w.p.js, w.spec)
+	var cons jetstream.Consumer
+	var err error
+	if w.p.opts.Bind {
+		cons, err = w.p.js.Consumer(ctx, StreamJobs, w.spec.Stage)
+		if err != nil {
+			err = fmt.Errorf("consumer %s (run `gravedancer setup` as the NATS admin first): %w", w.spec.Stage, err)
+		}
+	} else {
+		cons, err = EnsureConsumer(ctx, w.p.js, w.spec)
+	}
 	if err != nil {
 		return err
 	}
-	ctx, w.cancel = context.WithCancel(ctx)
-	w.wg.Add(1)
+	workCtx, stopWork := context.WithCancel(ctx)
+	fetchCtx, stopFetch := context.WithCancel(workCtx)
+	w.stopWork, w.stopFetch, w.loopDone = stopWork, stopFetch, make(chan struct{})
 	go func() {
-		defer w.wg.Done()
-		w.loop(ctx, cons)
+		defer close(w.loopDone)
+		w.loop(fetchCtx, workCtx, cons)
 	}()
 	return nil
 }
 
-// Stop stops fetching and waits for in-flight jobs; their context is
-// cancelled, so they end promptly and are Nak'ed for another worker.
-func (w *Worker) Stop() {
-	if w.cancel != nil {
-		w.cancel()
+// Stop stops fetching and ends in-flight jobs at once; they are Nak'ed so
+// another worker takes them without waiting for AckWait.
+func (w *Worker) Stop() { w.StopGracefully(0) }
+
+// StopGracefully stops fetching, gives in-flight jobs up to grace to finish,
+// then ends the rest (Nak'ed for another worker) and waits for them.
+func (w *Worker) StopGracefully(grace time.Duration) {
+	if w.stopFetch == nil {
+		return
 	}
-	w.wg.Wait()
+	w.stopFetch()
+	<-w.loopDone
+	done := make(chan struct{})
+	go func() { w.wg.Wait(); close(done) }()
+	t := time.NewTimer(grace)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+		w.log.Warn("grace period over; returning unfinished jobs to the queue", "grace", grace)
+	}
+	w.stopWork()
+	<-done
 }
 
 // loop takes one message per free slot: a prefetched message would sit
 // unheartbeated behind a minutes-long dump and be redelivered elsewhere.
-func (w *Worker) loop(ctx context.Context, cons jetstream.Consumer) {
+func (w *Worker) loop(ctx, workCtx context.Context, cons jetstream.Consumer) {
 	slots := make(chan struct{}, w.concurrency)
 	for {
 		select {
@@ -116,6 +158,10 @@ func (w *Worker) loop(ctx context.Context, cons jetstream.Consumer) {
 		if err != nil {
 			<-slots
 			if ctx.Err() != nil {
+				// A message that arrived as the fetch was cancelled goes back.
+				if msg != nil {
+					_ = msg.Nak()
+				}
 				return
 			}
 			if !isTimeout(err) {
@@ -128,7 +174,7 @@ func (w *Worker) loop(ctx context.Context, cons jetstream.Consumer) {
 		go func() {
 			defer w.wg.Done()
 			defer func() { <-slots }()
-			w.process(ctx, msg)
+			w.process(workCtx, msg)
 		}()
 	}
 }

@@ -1,0 +1,93 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"gravedancer/internal/config"
+)
+
+// ServeOptions shape a long-running worker process.
+type ServeOptions struct {
+	Stages     []string
+	Slots      int           // jobs per stage in this process (0 = the stage's cap)
+	HealthAddr string        // "" = no health endpoint
+	Grace      time.Duration // how long in-flight jobs may finish on shutdown
+}
+
+// Serve runs stage workers until ctx ends, then stops fetching and gives
+// in-flight jobs opts.Grace to finish before handing the rest back.
+func Serve(ctx context.Context, cfg *config.Config, opts ServeOptions, log *slog.Logger) error {
+	conn, err := Connect(cfg, "gravedancer-worker", false, log)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	h := &health{conn: conn}
+	if opts.HealthAddr != "" {
+		stop, err := h.listen(opts.HealthAddr, log)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
+	w, err := StartWorkers(ctx, cfg, Pipeline(cfg, conn, log), opts.Stages, opts.Slots, log)
+	if err != nil {
+		return err
+	}
+	h.ready.Store(true)
+	log.Info("worker running", "stages", opts.Stages, "slots", opts.Slots, "health", opts.HealthAddr)
+	<-ctx.Done()
+	h.ready.Store(false)
+	log.Info("shutting down: finishing in-flight jobs", "grace", opts.Grace)
+	w.StopGracefully(opts.Grace)
+	log.Info("stopped")
+	return nil
+}
+
+// health answers liveness (the process serves) and readiness (workers are
+// started and NATS is connected: a load balancer or Kubernetes should not
+// count a worker that cannot take jobs).
+type health struct {
+	conn  *Conn
+	ready atomic.Bool
+}
+
+func (h *health) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch r.URL.Path {
+	case "/healthz":
+		fmt.Fprintln(w, "ok")
+	case "/readyz":
+		if !h.ready.Load() || !h.conn.NC.IsConnected() {
+			http.Error(w, "not ready: nats "+h.conn.NC.Status().String(), http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ready")
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+func (h *health) listen(addr string, log *slog.Logger) (func(), error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("health endpoint %s: %w", addr, err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("health endpoint stopped", "err", err)
+		}
+	}()
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	}, nil
+}
