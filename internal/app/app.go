@@ -203,7 +203,7 @@ func StartWorkers(ctx context.Context, cfg *config.Config, p *pipeline.Pipeline,
 
 	w := &Workers{}
 	var err error
-	if w.stopAdv, err = p.WatchMaxDeliveries(ctx); err != nil {
+	if w.stopAdv, err = p.WatchMaxDeliveries(ctx, names); err != nil {
 		return nil, err
 	}
 	deps := &deps{cfg: cfg, p: p, spool: &store.Spool{Dir: cfg.SpoolDir}, log: log}

@@ -77,16 +77,39 @@ type maxDeliveriesAdvisory struct {
 	Deliveries uint64 `json:"deliveries"`
 }
 
-const advisoryMaxDeliveries = "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES." + StreamJobs + ".*"
+// AdvisoryMaxDeliveries is where the server reports a stage's job that ran
+// out of deliveries.
+func AdvisoryMaxDeliveries(stage string) string {
+	return "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES." + StreamJobs + "." + stage
+}
 
 // WatchMaxDeliveries moves a job whose deliveries ran out without any worker
 // settling it (the worker died on its last attempt, or it timed out) into the
 // DLQ. The server leaves such a message in the stream and never delivers it
 // again, so without this it would vanish from view. Workers share a queue
-// group: each advisory is handled once.
-func (p *Pipeline) WatchMaxDeliveries(ctx context.Context) (stop func(), err error) {
+// group: each advisory is handled once. A process watches only the stages it
+// runs, so a per-stage NATS user needs no rights on other stages' jobs.
+func (p *Pipeline) WatchMaxDeliveries(ctx context.Context, stages []string) (stop func(), err error) {
 	nc := p.js.Conn()
-	sub, err := nc.QueueSubscribe(advisoryMaxDeliveries, "gravedancer-advisory", func(m *nats.Msg) {
+	var subs []*nats.Subscription
+	stop = func() {
+		for _, s := range subs {
+			_ = s.Unsubscribe()
+		}
+	}
+	for _, stage := range stages {
+		sub, err := nc.QueueSubscribe(AdvisoryMaxDeliveries(stage), "gravedancer-advisory", p.onMaxDeliveries(ctx))
+		if err != nil {
+			stop()
+			return nil, fmt.Errorf("subscribe max-deliveries advisory of %s: %w", stage, err)
+		}
+		subs = append(subs, sub)
+	}
+	return stop, nil
+}
+
+func (p *Pipeline) onMaxDeliveries(ctx context.Context) nats.MsgHandler {
+	return func(m *nats.Msg) {
 		var a maxDeliveriesAdvisory
 		if err := json.Unmarshal(m.Data, &a); err != nil {
 			p.log.Error("unreadable max-deliveries advisory", "err", err)
@@ -95,11 +118,7 @@ func (p *Pipeline) WatchMaxDeliveries(ctx context.Context) (stop func(), err err
 		if err := p.rescue(ctx, a); err != nil {
 			p.log.Error("could not dead-letter job that ran out of deliveries", "seq", a.StreamSeq, "err", err)
 		}
-	})
-	if err != nil {
-		return nil, fmt.Errorf("subscribe max-deliveries advisory: %w", err)
 	}
-	return func() { _ = sub.Unsubscribe() }, nil
 }
 
 func (p *Pipeline) rescue(ctx context.Context, a maxDeliveriesAdvisory) error {

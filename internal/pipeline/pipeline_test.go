@@ -293,7 +293,7 @@ func TestDuplicateTriggerMakesOneRun(t *testing.T) {
 
 func TestUnackedJobIsRescuedByMaxDeliveriesAdvisory(t *testing.T) {
 	h := newHarness(t, []string{"a"}, 1, time.Second)
-	stop, err := h.p.WatchMaxDeliveries(context.Background())
+	stop, err := h.p.WatchMaxDeliveries(context.Background(), []string{"a"})
 	if err != nil {
 		t.Fatal(err)
 	}
