@@ -170,7 +170,13 @@ func Setup(ctx context.Context, cfg *config.Config, p *pipeline.Pipeline) error 
 			return err
 		}
 	}
-	_, err := lease.Open(ctx, p.JetStream(), cfg.LeaseTTL, workerID())
+	if _, err := lease.Open(ctx, p.JetStream(), cfg.LeaseTTL, workerID()); err != nil {
+		return err
+	}
+	if _, err := pipeline.OpenReplayer(ctx, p.JetStream(), true); err != nil {
+		return err
+	}
+	_, err := OpenPresence(ctx, p.JetStream(), true)
 	return err
 }
 

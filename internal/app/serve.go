@@ -41,6 +41,11 @@ func Serve(ctx context.Context, cfg *config.Config, opts ServeOptions, log *slog
 	if err != nil {
 		return err
 	}
+	if pres, err := OpenPresence(ctx, conn.JS, cfg.NATSSetup); err == nil {
+		pres.Announce(ctx, newWorkerInfo(opts.Stages, opts.Slots))
+	} else {
+		log.Warn("not listed in status: presence bucket unavailable", "err", err)
+	}
 	h.ready.Store(true)
 	log.Info("worker running", "stages", opts.Stages, "slots", opts.Slots, "health", opts.HealthAddr)
 	<-ctx.Done()
