@@ -176,8 +176,10 @@ func Setup(ctx context.Context, cfg *config.Config, p *pipeline.Pipeline) error 
 	if _, err := pipeline.OpenReplayer(ctx, p.JetStream(), true); err != nil {
 		return err
 	}
-	_, err := OpenPresence(ctx, p.JetStream(), true)
-	return err
+	if _, err := OpenPresence(ctx, p.JetStream(), true); err != nil {
+		return err
+	}
+	return SetupReporter(ctx, p.JetStream())
 }
 
 // StageCap is a stage's cluster-wide concurrency: its consumer's MaxAckPending.

@@ -7,10 +7,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"sync/atomic"
 	"time"
 
 	"gravedancer/internal/config"
+	"gravedancer/internal/job"
+	"gravedancer/internal/store"
 )
 
 // ServeOptions shape a long-running worker process.
@@ -45,6 +48,15 @@ func Serve(ctx context.Context, cfg *config.Config, opts ServeOptions, log *slog
 		pres.Announce(ctx, newWorkerInfo(opts.Stages, opts.Slots))
 	} else {
 		log.Warn("not listed in status: presence bucket unavailable", "err", err)
+	}
+	if slices.Contains(opts.Stages, job.StagePlan) {
+		// The process that plans runs also files their reports.
+		rep, err := StartReporter(ctx, conn.JS, &store.Spool{Dir: cfg.SpoolDir}, cfg.NATSSetup, log)
+		if err != nil {
+			w.Stop()
+			return err
+		}
+		defer rep.Stop()
 	}
 	h.ready.Store(true)
 	log.Info("worker running", "stages", opts.Stages, "slots", opts.Slots, "health", opts.HealthAddr)
