@@ -17,9 +17,9 @@ build:
 demo:
 	bash scripts/demo.sh
 
-# Tests also need a real sshd for the scp shipper.
+# Tests also need a real sshd (scp shipper) and the real nats-server.
 deps:
-	bash scripts/ensure-deps.sh openssh-server openssh-client
+	bash scripts/ensure-deps.sh openssh-server openssh-client nats-server
 
 # The whole suite: lint, unit and integration tests against private mariadbd
 # instances and embedded JetStream, then the race detector on the pipeline.

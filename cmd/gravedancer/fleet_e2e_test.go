@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -139,7 +141,8 @@ func TestFleetOfWorkers(t *testing.T) {
 	front := startWorker(t, workerEnv("front"), "front", "--stages", "plan,dump,stats,check")
 	restoreA := startWorker(t, workerEnv("restoreA"), "restoreA", "--stages", "restore", "--slots", "1", "--grace", "1s")
 	restoreB := startWorker(t, workerEnv("restoreB"), "restoreB", "--stages", "restore", "--slots", "1", "--grace", "1s")
-	back := startWorker(t, workerEnv("back"), "back", "--stages", "ship,retain", "--health", "127.0.0.1:0")
+	healthAddr := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
+	back := startWorker(t, workerEnv("back"), "back", "--stages", "ship,retain", "--health", healthAddr)
 
 	js := connect(t, nats.URL)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
@@ -196,6 +199,7 @@ func TestFleetOfWorkers(t *testing.T) {
 	}
 
 	checkStatus(t, env)
+	checkHealth(t, healthAddr)
 	replayRoundTrip(t, ctx, env, js, reg3)
 
 	for _, p := range []*process{front, survivor, back} {
@@ -299,5 +303,21 @@ func replayRoundTrip(t *testing.T, ctx context.Context, env map[string]string, j
 	}
 	if l := run(t, env, "dlq", "list", "--region", "REG3"); !strings.Contains(l.stdout, "1x") {
 		t.Errorf("dlq list does not show the replay:\n%s", l.stdout)
+	}
+}
+
+func checkHealth(t *testing.T, addr string) {
+	t.Helper()
+	for path, want := range map[string]string{"/healthz": "ok", "/readyz": "ready"} {
+		resp, err := http.Get("http://" + addr + path)
+		if err != nil {
+			t.Errorf("%s: %v", path, err)
+			continue
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || strings.TrimSpace(string(body)) != want {
+			t.Errorf("%s = %d %q, want 200 %q", path, resp.StatusCode, body, want)
+		}
 	}
 }

@@ -17,9 +17,16 @@ import (
 	"gravedancer/internal/store"
 )
 
+// Spool is what retention needs of the artifact store.
+type Spool interface {
+	List(region string) ([]store.Entry, error)
+	SetLatest(l store.Latest) error
+	Prune(region string, decisions []store.PruneDecision, opt store.PruneOptions) (*store.PruneResult, error)
+}
+
 // Stage applies retention.
 type Stage struct {
-	Spool  *store.Spool
+	Spool  Spool
 	Policy retention.Policy
 	Now    func() time.Time
 	Logger *slog.Logger
