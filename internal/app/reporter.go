@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -167,32 +166,16 @@ func (r *Reporter) save(ctx context.Context, st *runState, rev uint64) error {
 
 // fold records what one event says about its run.
 func fold(st *runState, msg jetstream.Msg) {
-	subj := msg.Subject()
 	if md, err := msg.Metadata(); err == nil && (st.Started.IsZero() || md.Timestamp.Before(st.Started)) {
 		st.Started = md.Timestamp.UTC()
 	}
-	if subj == pipeline.EventPlanned {
-		var p pipeline.Planned
-		if json.Unmarshal(msg.Data(), &p) == nil {
-			st.Planned = p.Regions
-		}
-		return
+	ev := parseEvent(msg)
+	if ev.planned != nil {
+		st.Planned = ev.planned
 	}
-	region := subj[strings.LastIndexByte(subj, '.')+1:]
-	g := report.Region{Region: region, Outcome: report.OutcomeExcluded}
-	if j, err := job.DecodeJob(msg.Data()); err == nil {
-		g = report.FromJob(j)
+	if ev.region != "" {
+		st.Regions[ev.region] = ev.result
 	}
-	if strings.HasPrefix(subj, "gd.event.excluded.") {
-		g.Outcome = report.OutcomeExcluded
-		if g.Reason == "" {
-			g.Stage, g.Reason = msg.Headers().Get(pipeline.HdrStage), msg.Headers().Get(pipeline.HdrReason)
-		}
-	}
-	if region == pipeline.RunLevel {
-		st.Planned = []string{pipeline.RunLevel}
-	}
-	st.Regions[region] = g
 }
 
 func (st *runState) complete() bool {

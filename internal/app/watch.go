@@ -95,33 +95,51 @@ func (w *RunWatch) apply(msg jetstream.Msg) (report.Region, bool) {
 	if msg.Headers().Get(pipeline.HdrRun) != w.run {
 		return report.Region{}, false
 	}
+	ev := parseEvent(msg)
+	if ev.planned != nil {
+		w.planned = ev.planned
+	}
+	if ev.region == "" {
+		return report.Region{}, false
+	}
+	w.regions[ev.region] = ev.result
+	return ev.result, true
+}
+
+// event is what one events-stream message says about its run.
+type event struct {
+	planned []string      // set by the planned event, or [RunLevel] when the trigger failed
+	region  string        // "" for the planned event
+	result  report.Region // how region ended
+}
+
+// parseEvent reads a planned, done or excluded event. An excluded event
+// whose body is not a job (a malformed message) still yields the region and
+// the reason from its headers.
+func parseEvent(msg jetstream.Msg) event {
 	subj := msg.Subject()
 	if subj == pipeline.EventPlanned {
 		var p pipeline.Planned
 		if json.Unmarshal(msg.Data(), &p) == nil {
-			w.planned = append([]string{}, p.Regions...)
+			return event{planned: append([]string{}, p.Regions...)}
 		}
-		return report.Region{}, false
+		return event{}
 	}
-	region := subj[strings.LastIndexByte(subj, '.')+1:]
-	var g report.Region
+	ev := event{region: subj[strings.LastIndexByte(subj, '.')+1:]}
+	ev.result = report.Region{Region: ev.region, Outcome: report.OutcomeExcluded}
 	if j, err := job.DecodeJob(msg.Data()); err == nil {
-		g = report.FromJob(j)
-	} else {
-		g = report.Region{Region: region, Outcome: report.OutcomeExcluded}
+		ev.result = report.FromJob(j)
 	}
 	if strings.HasPrefix(subj, "gd.event.excluded.") {
-		g.Outcome = report.OutcomeExcluded
-		if g.Reason == "" {
-			g.Stage, g.Reason = msg.Headers().Get(pipeline.HdrStage), msg.Headers().Get(pipeline.HdrReason)
+		ev.result.Outcome = report.OutcomeExcluded
+		if ev.result.Reason == "" {
+			ev.result.Stage, ev.result.Reason = msg.Headers().Get(pipeline.HdrStage), msg.Headers().Get(pipeline.HdrReason)
 		}
 	}
-	if region == pipeline.RunLevel {
-		// The trigger itself failed: nothing more will come.
-		w.planned = []string{pipeline.RunLevel}
+	if ev.region == pipeline.RunLevel {
+		ev.planned = []string{pipeline.RunLevel} // the trigger itself failed: nothing more will come
 	}
-	w.regions[region] = g
-	return g, true
+	return ev
 }
 
 func (w *RunWatch) report() *report.Report {
