@@ -17,9 +17,10 @@ build:
 demo:
 	bash scripts/demo.sh
 
-# Tests also need a real sshd (scp shipper) and the real nats-server.
+# Tests also need a real sshd (scp shipper), the real nats-server and
+# systemd-analyze (unit files are verified).
 deps:
-	bash scripts/ensure-deps.sh openssh-server openssh-client nats-server
+	bash scripts/ensure-deps.sh openssh-server openssh-client nats-server systemd
 
 # The whole suite: lint, unit and integration tests against private mariadbd
 # instances and embedded JetStream, then the race detector on the pipeline.

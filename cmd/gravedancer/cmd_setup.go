@@ -39,7 +39,7 @@ func init() {
 			for _, s := range app.AllStages() {
 				fmt.Printf("consumer %-8s cluster-wide cap %d\n", s, app.StageCap(cfg, s))
 			}
-			fmt.Println("streams GD_JOBS, GD_DLQ, GD_EVENTS and lease bucket ready")
+			fmt.Println("streams GD_JOBS, GD_DLQ, GD_EVENTS, the reporter consumer and buckets gd_leases, gd_runs, gd_workers, gd_dlq_replays ready")
 			return nil
 		},
 	})

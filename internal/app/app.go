@@ -100,7 +100,11 @@ func natsOptions(cfg *config.Config, name string, log *slog.Logger) []nats.Optio
 	case cfg.NATSCreds != "":
 		opts = append(opts, nats.UserCredentials(cfg.NATSCreds))
 	case cfg.NATSUser != "":
-		opts = append(opts, nats.UserInfo(cfg.NATSUser, cfg.NATSPassword.Reveal()))
+		// A per-user inbox lets nats.conf grant each user only its own
+		// replies: under the shared _INBOX prefix any user could read
+		// another's PubAcks and fetched jobs.
+		opts = append(opts, nats.UserInfo(cfg.NATSUser, cfg.NATSPassword.Reveal()),
+			nats.CustomInboxPrefix("_INBOX_"+cfg.NATSUser))
 	case cfg.NATSNKey != "":
 		if o, err := nats.NkeyOptionFromSeed(cfg.NATSNKey); err == nil {
 			opts = append(opts, o)

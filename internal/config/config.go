@@ -394,6 +394,9 @@ func (c *Config) ValidateNATS() error {
 	if n > 1 {
 		return errf("NATS_USER", "set one way to authenticate: GD_NATS_CREDS, GD_NATS_USER (+ password) or GD_NATS_NKEY")
 	}
+	if c.NATSUser != "" && !regionName.MatchString(c.NATSUser) {
+		return errf("NATS_USER", "%q: use letters, digits, - and _ (it becomes the user's inbox prefix)", c.NATSUser)
+	}
 	if c.NATSPassword != "" && c.NATSUser == "" {
 		return errf("NATS_USER", "required with GD_NATS_PASSWORD[_FILE]")
 	}
