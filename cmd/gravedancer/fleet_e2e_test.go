@@ -198,6 +198,7 @@ func TestFleetOfWorkers(t *testing.T) {
 		t.Fatalf("REG3 = %+v, want excluded at dump while its server is down", g)
 	}
 
+	waitRunFinished(t, ctx, js, "F1") // the service's reporter has filed the report
 	checkStatus(t, env)
 	checkHealth(t, healthAddr)
 	replayRoundTrip(t, ctx, env, js, reg3)
@@ -318,6 +319,25 @@ func checkHealth(t *testing.T, addr string) {
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusOK || strings.TrimSpace(string(body)) != want {
 			t.Errorf("%s = %d %q, want 200 %q", path, resp.StatusCode, body, want)
+		}
+	}
+}
+
+// waitRunFinished waits for the run's report on gd.run.finished.
+func waitRunFinished(t *testing.T, ctx context.Context, js jetstream.JetStream, run string) {
+	t.Helper()
+	c, err := js.OrderedConsumer(ctx, pipeline.StreamEvents, jetstream.OrderedConsumerConfig{
+		FilterSubjects: []string{pipeline.SubjectRunFinished}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		m, err := c.Next(jetstream.FetchContext(ctx))
+		if err != nil {
+			t.Fatalf("no gd.run.finished for %s: %v", run, err)
+		}
+		if m.Headers().Get(pipeline.HdrRun) == run {
+			return
 		}
 	}
 }
