@@ -12,6 +12,9 @@ import (
 	"time"
 )
 
+// bpPolicy is bpbackup's -p: the NetBackup policy, not a password.
+const bpPolicy = "-p"
+
 // NetBackup defaults, used for empty fields.
 const (
 	DefaultBPBackup          = "/usr/openv/netbackup/bin/bpbackup"
@@ -155,7 +158,7 @@ func (n *NetBackup) Ship(ctx context.Context, a Artifact) (Receipt, error) {
 
 // args is bpbackup's argument list for file, in the order the old script used.
 func (n *NetBackup) args(file string) []string {
-	return []string{"-p", n.Policy, "-s", n.Schedule, "-S", n.Server, "-L", n.LogFile, "-w", "0", file}
+	return []string{bpPolicy, n.Policy, "-s", n.Schedule, "-S", n.Server, "-L", n.LogFile, "-w", "0", file}
 }
 
 // backup runs bpbackup for one file and waits for the backup to finish.

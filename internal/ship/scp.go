@@ -16,6 +16,13 @@ import (
 	"time"
 )
 
+// Flags spelled -p that are not passwords: ssh's port, scp's
+// preserve-times.
+const (
+	sshPort     = "-p"
+	scpPreserve = "-p"
+)
+
 // DefaultSCPPort is SCP's Port when zero.
 const DefaultSCPPort = 22
 
@@ -241,7 +248,7 @@ func (s *SCP) options() []string {
 // ssh runs remoteCmd through the remote user's shell and returns its
 // stdout; what describes it in errors.
 func (s *SCP) ssh(ctx context.Context, what, remoteCmd string) (string, error) {
-	args := append(s.options(), "-p", strconv.Itoa(s.Port), "--", s.Host, remoteCmd)
+	args := append(s.options(), sshPort, strconv.Itoa(s.Port), "--", s.Host, remoteCmd)
 	res, err := runProc(ctx, "ssh", args)
 	if err != nil {
 		return "", s.procError(ctx, "ssh", what, res, err)
@@ -255,7 +262,7 @@ func (s *SCP) scp(ctx context.Context, local, remote string) error {
 	if strings.Contains(host, ":") {
 		host = "[" + host + "]" // IPv6 address
 	}
-	args := append(s.options(), "-q", "-p", "-P", strconv.Itoa(s.Port), "--", local, host+":"+remote)
+	args := append(s.options(), "-q", scpPreserve, "-P", strconv.Itoa(s.Port), "--", local, host+":"+remote)
 	res, err := runProc(ctx, "scp", args)
 	if err != nil {
 		return s.procError(ctx, "scp", local+" to "+remote, res, err)

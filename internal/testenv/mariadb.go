@@ -76,11 +76,8 @@ type MariaDB struct {
 	client    string // mariadb command-line client, "" if missing
 	runAsUser string // --user value, "" when not root
 
-	mu       sync.Mutex
-	cmd      *exec.Cmd
-	done     chan struct{} // closed when cmd has been waited for
-	watchdog func()        // stops the watchdog of cmd
-	root     *sql.DB       // lazily opened pool behind Exec
+	daemon
+	root *sql.DB // lazily opened pool behind Exec
 }
 
 // StartMariaDB starts a private mariadbd in a fresh temp dir, listening on a
@@ -296,37 +293,6 @@ func (m *MariaDB) Running() bool {
 func (m *MariaDB) ErrorLog() string {
 	b, _ := os.ReadFile(m.errLog)
 	return string(b)
-}
-
-func (m *MariaDB) stop(sig syscall.Signal, timeout time.Duration) {
-	m.mu.Lock()
-	cmd, done, watchdog := m.cmd, m.done, m.watchdog
-	m.mu.Unlock()
-	if cmd == nil {
-		return
-	}
-	select {
-	case <-done:
-	default:
-		// Setpgid made mariadbd a group leader: signal the whole group.
-		_ = syscall.Kill(-cmd.Process.Pid, sig)
-		if timeout > 0 {
-			select {
-			case <-done:
-			case <-time.After(timeout):
-				_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			}
-		}
-		<-done
-	}
-	if watchdog != nil {
-		watchdog()
-	}
-	m.mu.Lock()
-	if m.cmd == cmd {
-		m.watchdog = nil
-	}
-	m.mu.Unlock()
 }
 
 // launch starts mariadbd and waits until it is ready, retrying with another

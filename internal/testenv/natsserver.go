@@ -32,7 +32,7 @@ func StartNATSServer(t testing.TB, extra ...string) *NATSServer {
 	}
 	s := &NATSServer{Port: FreePort(t), done: make(chan struct{})}
 	s.URL = "nats://127.0.0.1:" + strconv.Itoa(s.Port)
-	args := append([]string{"-a", "127.0.0.1", "-p", strconv.Itoa(s.Port), "-js", "-sd", t.TempDir()}, extra...)
+	args := append([]string{"--addr", "127.0.0.1", "--port", strconv.Itoa(s.Port), "--jetstream", "--store_dir", t.TempDir()}, extra...)
 	s.cmd = exec.Command(bin, args...)
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	logf, err := os.CreateTemp(t.TempDir(), "nats-server-*.log")

@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -45,10 +44,7 @@ type SSHD struct {
 	sshd    string
 	ssh     string
 
-	mu       sync.Mutex
-	cmd      *exec.Cmd
-	done     chan struct{}
-	watchdog func()
+	daemon
 }
 
 // StartSSHD starts /usr/sbin/sshd -D -e with a private config, host key and
@@ -307,7 +303,7 @@ func (s *SSHD) SSHOptions() []string {
 
 // Command returns `ssh <options> -p PORT -- HOST remoteCmd` for this server.
 func (s *SSHD) Command(ctx context.Context, remoteCmd string) *exec.Cmd {
-	args := append(s.SSHOptions(), "-p", strconv.Itoa(s.Port), "--", s.Host, remoteCmd)
+	args := append(s.SSHOptions(), "-o", "Port="+strconv.Itoa(s.Port), "--", s.Host, remoteCmd)
 	bin := s.ssh
 	if bin == "" {
 		bin = "ssh"
@@ -356,33 +352,3 @@ func (s *SSHD) Running() bool {
 // Stop stops sshd (SIGTERM, then SIGKILL) and waits for it. Sessions
 // already open run in their own sessions and end with their clients.
 func (s *SSHD) Stop() { s.stop(syscall.SIGTERM, sshdStopTimeout) }
-
-func (s *SSHD) stop(sig syscall.Signal, timeout time.Duration) {
-	s.mu.Lock()
-	cmd, done, watchdog := s.cmd, s.done, s.watchdog
-	s.mu.Unlock()
-	if cmd == nil {
-		return
-	}
-	select {
-	case <-done:
-	default:
-		_ = syscall.Kill(-cmd.Process.Pid, sig)
-		if timeout > 0 {
-			select {
-			case <-done:
-			case <-time.After(timeout):
-				_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			}
-		}
-		<-done
-	}
-	if watchdog != nil {
-		watchdog()
-	}
-	s.mu.Lock()
-	if s.cmd == cmd {
-		s.watchdog = nil
-	}
-	s.mu.Unlock()
-}
