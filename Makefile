@@ -35,7 +35,7 @@ lint:
 
 # Benchmarks print ratios against a baseline measured in the same run.
 bench: deps
-	$(GO) test -run '^$$' -bench . -benchtime 3x ./internal/sqldump/ ./internal/dumper/ ./internal/testenv/ ./internal/pipeline/
+	$(GO) test -run '^$$' -bench . -benchtime 3x ./internal/sqldump/ ./internal/dumper/ ./internal/testenv/ ./internal/pipeline/ ./internal/restore/
 
 clean:
 	rm -rf bin demo-output
