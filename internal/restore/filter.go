@@ -110,7 +110,7 @@ func (t *lexer) skip() {
 		switch {
 		case isBlank(rest[0]):
 			t.i++
-		case rest[0] == '#' || isDashComment(rest):
+		case rest[0] == '#' || sqldump.IsDashComment(rest):
 			t.toLineEnd()
 		case bytes.HasPrefix(rest, []byte("*/")):
 			t.i += 2
@@ -132,7 +132,7 @@ func (t *lexer) toLineEnd() {
 
 // comment passes the opening of an executable comment, or a whole plain one.
 func (t *lexer) comment(rest []byte) {
-	if n := execOpenLen(rest); n > 0 {
+	if n := sqldump.ExecOpenLen(rest); n > 0 {
 		t.i += n
 		return
 	}
@@ -141,23 +141,6 @@ func (t *lexer) comment(rest []byte) {
 	} else {
 		t.i = len(t.b)
 	}
-}
-
-// execOpenLen is the length of a /*!NNNNN or /*M!NNNNNN marker at b, or 0.
-func execOpenLen(b []byte) int {
-	n := 0
-	switch {
-	case bytes.HasPrefix(b, []byte("/*!")):
-		n = 3
-	case bytes.HasPrefix(b, []byte("/*M!")):
-		n = 4
-	default:
-		return 0
-	}
-	for n < len(b) && b[n] >= '0' && b[n] <= '9' {
-		n++
-	}
-	return n
 }
 
 // word returns the next token upper-cased if it is an unquoted word, else ""
@@ -290,12 +273,6 @@ func (t *lexer) skipWords(words ...string) {
 
 func isBlank(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'
-}
-
-// isDashComment: "--" starts a comment only when followed by a blank or
-// control character (or the end), as in the server.
-func isDashComment(b []byte) bool {
-	return len(b) >= 2 && b[0] == '-' && b[1] == '-' && (len(b) == 2 || b[2] <= ' ')
 }
 
 func isWordByte(c byte) bool {

@@ -231,7 +231,7 @@ func (t *tokenizer) skip() {
 		switch {
 		case isSpace(rest[0]):
 			t.i++
-		case rest[0] == '#' || isDashComment(rest):
+		case rest[0] == '#' || IsDashComment(rest):
 			if j := bytes.IndexByte(rest, '\n'); j >= 0 {
 				t.i += j + 1
 			} else {
@@ -240,7 +240,7 @@ func (t *tokenizer) skip() {
 		case bytes.HasPrefix(rest, []byte("*/")):
 			t.i += 2
 		case bytes.HasPrefix(rest, []byte("/*")):
-			if n := execOpenLen(rest); n > 0 {
+			if n := ExecOpenLen(rest); n > 0 {
 				t.i += n
 			} else if j := bytes.Index(rest[2:], []byte("*/")); j >= 0 {
 				t.i += 2 + j + 2
@@ -303,16 +303,16 @@ func isSpace(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'
 }
 
-// isDashComment reports whether b starts a `-- ` comment: the mysql client
+// IsDashComment reports whether b starts a `-- ` comment: the mysql client
 // needs whitespace or the end of input after the dashes, so 1--1 is
 // arithmetic. b may end right after the dashes only at the end of input.
-func isDashComment(b []byte) bool {
+func IsDashComment(b []byte) bool {
 	return len(b) >= 2 && b[0] == '-' && b[1] == '-' && (len(b) == 2 || isSpace(b[2]))
 }
 
-// execOpenLen returns the length of an executable comment opener at the start
+// ExecOpenLen returns the length of an executable comment opener at the start
 // of b (/*! or /*M! plus up to six version digits), or 0.
-func execOpenLen(b []byte) int {
+func ExecOpenLen(b []byte) int {
 	n := 0
 	switch {
 	case bytes.HasPrefix(b, []byte("/*!")):

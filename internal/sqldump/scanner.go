@@ -276,12 +276,12 @@ func (s *Scanner) startToken(buf []byte, i int) (int, lexResult) {
 		return i + len("delimiter"), resNone
 	case bytes.HasPrefix(rest, s.delim):
 		return i + len(s.delim), resNone // empty statement: nothing to send
-	case c == '#' || isDashComment(rest):
+	case c == '#' || IsDashComment(rest):
 		return s.beginLineComment(i), resNone
 	case isSandboxAt(rest):
 		s.header.Sandbox = true
 		return i + len(sandboxLine), resNone
-	case bytes.HasPrefix(rest, []byte("/*")) && execOpenLen(rest) == 0:
+	case bytes.HasPrefix(rest, []byte("/*")) && ExecOpenLen(rest) == 0:
 		s.state, s.openLine = stBlockComment, s.line
 		return i + 2, resNone
 	}
@@ -428,7 +428,7 @@ func (s *Scanner) lexSpecial(buf []byte, i int) (int, lexResult) {
 		if s.short(buf, i, 3) {
 			return i, resNeed
 		}
-		if isDashComment(buf[i:]) {
+		if IsDashComment(buf[i:]) {
 			return s.beginLineComment(i), resNone
 		}
 	case '/':
@@ -457,7 +457,7 @@ func (s *Scanner) lexSlash(buf []byte, i int) (int, lexResult) {
 	if !bytes.HasPrefix(buf[i:], []byte("/*")) {
 		return i + 1, resNone
 	}
-	if n := execOpenLen(buf[i:]); n > 0 {
+	if n := ExecOpenLen(buf[i:]); n > 0 {
 		s.inExec, s.execLine = true, s.line
 		return i + n, resNone
 	}
