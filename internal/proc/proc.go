@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"strings"
@@ -141,4 +142,39 @@ func ExecCause(err error) error {
 		return ee.Err
 	}
 	return err
+}
+
+// FileSize is path's size, or 0 when it cannot be read: the offset from
+// which ReadFrom returns what a child appended to its log.
+func FileSize(path string) int64 {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return fi.Size()
+}
+
+// ReadFrom returns what path holds past offset, at most limit bytes (the
+// end of it), or the whole file when it shrank below offset (rotated).
+func ReadFrom(path string, offset, limit int64) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return ""
+	}
+	if fi.Size() < offset {
+		offset = 0
+	}
+	if fi.Size()-offset > limit {
+		offset = fi.Size() - limit
+	}
+	if _, err := f.Seek(offset, io.SeekStart); err != nil {
+		return ""
+	}
+	b, _ := io.ReadAll(io.LimitReader(f, limit))
+	return string(b)
 }

@@ -1,10 +1,11 @@
 package ship
 
 import (
+	"gravedancer/internal/proc"
+
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -163,13 +164,13 @@ func (n *NetBackup) args(file string) []string {
 
 // backup runs bpbackup for one file and waits for the backup to finish.
 func (n *NetBackup) backup(ctx context.Context, file string) error {
-	offset := fileSize(n.LogFile)
+	offset := proc.FileSize(n.LogFile)
 	started := time.Now()
 	res, err := runProc(ctx, n.Bin, n.args(file))
 	if err == nil {
 		return nil
 	}
-	logTail := lastLines(readFrom(n.LogFile, offset), tailLines)
+	logTail := lastLines(proc.ReadFrom(n.LogFile, offset, outputLimit), tailLines)
 	detail := ""
 	if logTail != "" {
 		detail += "; log " + n.LogFile + ": " + logTail
@@ -190,37 +191,4 @@ func (n *NetBackup) backup(ctx context.Context, file string) error {
 	default:
 		return fmt.Errorf("run bpbackup %s (GD_NETBACKUP_BIN): %w", n.Bin, err)
 	}
-}
-
-func fileSize(path string) int64 {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return 0
-	}
-	return fi.Size()
-}
-
-// readFrom returns what path holds past offset (at most outputLimit bytes,
-// the end), or all of it when it has shrunk below offset (rotated).
-func readFrom(path string, offset int64) string {
-	f, err := os.Open(path)
-	if err != nil {
-		return ""
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return ""
-	}
-	if fi.Size() < offset {
-		offset = 0
-	}
-	if fi.Size()-offset > outputLimit {
-		offset = fi.Size() - outputLimit
-	}
-	if _, err := f.Seek(offset, io.SeekStart); err != nil {
-		return ""
-	}
-	b, _ := io.ReadAll(io.LimitReader(f, outputLimit))
-	return string(b)
 }

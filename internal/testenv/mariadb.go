@@ -1,12 +1,13 @@
 package testenv
 
 import (
+	"gravedancer/internal/proc"
+
 	"bytes"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -324,7 +325,7 @@ func (m *MariaDB) launch(t testing.TB) {
 var errPortInUse = errors.New("port already in use")
 
 func (m *MariaDB) startOnce() error {
-	errOffset := fileSize(m.errLog)
+	errOffset := proc.FileSize(m.errLog)
 	out, err := os.OpenFile(m.outLog, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return err
@@ -368,7 +369,7 @@ func (m *MariaDB) startOnce() error {
 		return nil
 	}
 	m.Kill()
-	if strings.Contains(readFrom(m.errLog, errOffset), "Address already in use") {
+	if strings.Contains(proc.ReadFrom(m.errLog, errOffset, 1<<20), "Address already in use") {
 		return fmt.Errorf("%w: 127.0.0.1:%d", errPortInUse, m.Port)
 	}
 	return err
@@ -568,27 +569,6 @@ func abbreviate(s string, n int) string {
 		return s
 	}
 	return s[:n] + fmt.Sprintf("... (%d more bytes)", len(s)-n)
-}
-
-func fileSize(path string) int64 {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return 0
-	}
-	return fi.Size()
-}
-
-func readFrom(path string, offset int64) string {
-	f, err := os.Open(path)
-	if err != nil {
-		return ""
-	}
-	defer f.Close()
-	if _, err := f.Seek(offset, io.SeekStart); err != nil {
-		return ""
-	}
-	b, _ := io.ReadAll(f)
-	return string(b)
 }
 
 // tail returns the last n lines of a file.

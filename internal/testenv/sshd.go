@@ -1,6 +1,8 @@
 package testenv
 
 import (
+	"gravedancer/internal/proc"
+
 	"bufio"
 	"context"
 	"errors"
@@ -202,7 +204,7 @@ func ensurePrivsepDir() error {
 }
 
 func (s *SSHD) startOnce() error {
-	logOffset := fileSize(s.logFile)
+	logOffset := proc.FileSize(s.logFile)
 	logf, err := os.OpenFile(s.logFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return err
@@ -231,7 +233,7 @@ func (s *SSHD) startOnce() error {
 		return nil
 	}
 	s.stop(syscall.SIGKILL, 0)
-	if strings.Contains(readFrom(s.logFile, logOffset), "Address already in use") {
+	if strings.Contains(proc.ReadFrom(s.logFile, logOffset, 1<<20), "Address already in use") {
 		return fmt.Errorf("%w: %s:%d", errPortInUse, s.Host, s.Port)
 	}
 	return err
