@@ -79,6 +79,8 @@ type Scanner struct {
 	inStmt     bool
 	delimCmd   bool // the statement is a DELIMITER line
 	stmtLine   int
+	stmtOff    int64 // byte offset of the statement in the input
+	consumed   int64 // bytes of input discarded before the current window
 	seg        int // start of the statement's bytes in the current window
 	text       []byte
 	stmtLen    int64
@@ -151,6 +153,7 @@ func (s *Scanner) Next() (*Statement, error) {
 			break
 		}
 		n, res := s.lex(buf)
+		s.consumed += int64(n)
 		if _, err := s.br.Discard(n); err != nil {
 			s.err = fmt.Errorf("sqldump: discard: %w", err)
 			break
@@ -340,6 +343,7 @@ func (s *Scanner) beginLineComment(i int) int {
 func (s *Scanner) startStmt(i int) {
 	s.inStmt, s.delimCmd = true, false
 	s.stmtLine, s.seg = s.line, i
+	s.stmtOff = s.consumed + int64(i)
 	if cap(s.text) > shrinkAbove {
 		s.text = nil
 	}
@@ -662,7 +666,7 @@ func (s *Scanner) emit(delim string) (*Statement, error) {
 	s.state = stNormal
 	s.emitted++
 	prefix := s.text[:min(len(s.text), prefixCap)]
-	st := &Statement{Line: s.stmtLine, Delimiter: delim}
+	st := &Statement{Line: s.stmtLine, Offset: s.stmtOff, Delimiter: delim}
 	if s.delimCmd {
 		if err := s.delimiterCommand(prefix); err != nil {
 			s.err = err

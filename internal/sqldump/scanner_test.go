@@ -385,3 +385,21 @@ func TestSyntaxErrorMessage(t *testing.T) {
 		t.Fatal("IsSyntaxError = false")
 	}
 }
+
+func TestScannerOffset(t *testing.T) {
+	data := []byte("-- head\n/*!40101 SET NAMES utf8mb4 */;\n\nINSERT INTO `t` VALUES (1,'a;b'),(2,'--');\n" +
+		"DELIMITER ;;\nCREATE TRIGGER x BEFORE INSERT ON t FOR EACH ROW BEGIN SET @a=1; END ;;\nDELIMITER ;\n  SELECT 1;")
+	want := []string{"/*!40101 SET NAMES", "INSERT INTO", "DELIMITER ;;", "CREATE TRIGGER", "DELIMITER ;\n", "SELECT 1"}
+	for _, size := range []int{maxLookahead, 4096} {
+		s := newScannerSize(bytes.NewReader(data), Options{KeepText: true}, size)
+		for i, w := range want {
+			st, err := s.Next()
+			if err != nil {
+				t.Fatalf("buffer %d: statement %d: %v", size, i, err)
+			}
+			if got, want := st.Offset, int64(bytes.Index(data, []byte(w))); got != want {
+				t.Errorf("buffer %d: %q at offset %d, want %d", size, w, got, want)
+			}
+		}
+	}
+}

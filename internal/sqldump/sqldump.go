@@ -78,6 +78,9 @@ type Statement struct {
 	Delimiter string
 	// Line is the 1-based line number where the statement starts.
 	Line int
+	// Offset is the byte offset where the statement starts in the input
+	// (the decompressed dump), for errors an operator can seek to.
+	Offset int64
 }
 
 // Options select between the dump stage's count-only mode and the restore
