@@ -22,7 +22,28 @@ type LoadError struct {
 	Stderr   string // tail of the client's stderr
 	Err      error  // what went wrong besides the exit code, if anything
 
+	// The engine fills these instead of Tool, ExitCode and Stderr.
+	At   *Position // the failing statement
+	Code int       // the server's error number, 0 when it sent none
+
 	artifact bool // Err is about the artifact, not the client
+	lost     bool // the engine's connection to the test server failed
+}
+
+// Position locates a statement in the decompressed dump.
+type Position struct {
+	Line     int
+	Offset   int64 // byte offset: `tail -c +$((Offset+1))` starts there
+	Database string
+	Table    string // "" when the statement is not about one table
+}
+
+func (p Position) String() string {
+	s := fmt.Sprintf("statement at line %d (byte %d)", p.Line, p.Offset)
+	if p.Table != "" {
+		s += " of table " + p.Database + "." + p.Table
+	}
+	return s
 }
 
 // Error is one line an operator can act on:
@@ -50,9 +71,12 @@ func (e *LoadError) Error() string {
 
 func (e *LoadError) Unwrap() error { return e.Err }
 
-// ServerError is the error number of the client's last "ERROR nnnn" line,
-// or 0 when there is none.
+// ServerError is the server's error number: the engine's, else the one in
+// the client's last "ERROR nnnn" line; 0 when there is none.
 func (e *LoadError) ServerError() int {
+	if e.Code != 0 {
+		return e.Code
+	}
 	m := errorNumber.FindAllStringSubmatch(e.Stderr, -1)
 	if len(m) == 0 {
 		return 0
@@ -64,8 +88,9 @@ func (e *LoadError) ServerError() int {
 var errorNumber = regexp.MustCompile(`(?m)^ERROR (\d+)`)
 
 // TestServerFault reports whether the load failed because of the test
-// server or the restore user rather than the backup: the client could not
-// connect or lost its connection (client errors 2000-2999), the user lacks a
+// server or the restore user rather than the backup: the client or the
+// engine could not connect or lost its connection (client errors
+// 2000-2999, driver errors without a server error number), the user lacks a
 // privilege, the server is read-only, full or shutting down, or the client
 // was killed by a signal. Such a failure deserves a retry or an operator,
 // not a quarantined backup. A corrupt artifact or an SQL error such as 1064
@@ -76,7 +101,7 @@ func (e *LoadError) TestServerFault() bool {
 	case n >= 2000 && n < 3000:
 		return true
 	case n == 0:
-		return e.Tool != "" && e.ExitCode == -1 && !e.artifact
+		return e.lost || e.Tool != "" && e.ExitCode == -1 && !e.artifact
 	}
 	return testServerErrors[n]
 }

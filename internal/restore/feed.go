@@ -28,14 +28,13 @@ type feeder struct {
 	line    int    // line of the client's input the next byte lands on
 	midLine bool   // that line already holds something
 	delim   string // the client's current delimiter
-	seen    map[string]bool
 }
 
 func newFeeder(source string, w io.Writer, opt LoadOptions, res *LoadResult) *feeder {
 	out := &stickyWriter{w: w}
 	return &feeder{
 		source: source, out: out, w: bufio.NewWriterSize(out, writeBufSize), opt: opt, res: res,
-		line: 1, delim: ";", seen: map[string]bool{},
+		line: 1, delim: ";",
 	}
 }
 
@@ -79,7 +78,7 @@ func (f *feeder) statement(st *sqldump.Statement) error {
 		f.res.Skipped++
 		return nil
 	default:
-		f.noteDatabase(st.Database)
+		f.res.noteDatabase(st.Database)
 		f.send(st)
 	}
 	f.res.Statements++
@@ -114,15 +113,8 @@ func (f *feeder) send(st *sqldump.Statement) {
 // writeText writes the statement, without its DEFINER clause when asked.
 func (f *feeder) writeText(st *sqldump.Statement) {
 	if f.opt.StripDefiners && hasDefiner(st.Kind) {
-		if start, end, ok := definerSpan(st.Text); ok {
-			_, _ = f.w.Write(st.Text[:start])
-			// A blank keeps the neighbours apart; the clause's own line
-			// breaks, if any, keep the lines counted in send.
-			_ = f.w.WriteByte(' ')
-			_, _ = f.w.Write(bytes.Repeat([]byte{'\n'}, bytes.Count(st.Text[start:end], []byte{'\n'})))
-			_, _ = f.w.Write(st.Text[end:])
-			return
-		}
+		_, _ = f.w.Write(withoutDefiner(st.Text))
+		return
 	}
 	_, _ = f.w.Write(st.Text)
 }
@@ -140,13 +132,6 @@ func (f *feeder) newline() {
 	_ = f.w.WriteByte('\n')
 	f.line++
 	f.midLine = false
-}
-
-func (f *feeder) noteDatabase(db string) {
-	if db != "" && !f.seen[db] {
-		f.seen[db] = true
-		f.res.Databases = append(f.res.Databases, db)
-	}
 }
 
 // stickyWriter keeps the first write error, so the feeder can write a whole

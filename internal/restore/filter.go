@@ -95,6 +95,21 @@ func definerSpan(text []byte) (start, end int, ok bool) {
 	return 0, 0, false
 }
 
+// withoutDefiner returns text without its DEFINER clause, or text itself
+// when it has none. A blank keeps the neighbours apart; the clause's own
+// line breaks, if any, are kept so the statement spans the same lines.
+func withoutDefiner(text []byte) []byte {
+	start, end, ok := definerSpan(text)
+	if !ok {
+		return text
+	}
+	out := make([]byte, 0, len(text)-(end-start)+1)
+	out = append(out, text[:start]...)
+	out = append(out, ' ')
+	out = append(out, bytes.Repeat([]byte{'\n'}, bytes.Count(text[start:end], []byte{'\n'}))...)
+	return append(out, text[end:]...)
+}
+
 // lexer reads keywords and names from the head of a statement, seeing
 // through comments and the markers of executable comments (/*!50003 ... */),
 // whose content the server executes.

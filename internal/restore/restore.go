@@ -91,6 +91,35 @@ type LoadResult struct {
 	// plugins or federated servers. Statements+Skipped is every statement
 	// of the dump, the manifest's Statements.
 	Skipped int64
+
+	Method      string // MethodEngine or MethodClient
+	Connections int    // the engine's connections; 1 for the client
+	// Loaded is the engine's tally of rows per table, from the INSERTs
+	// the server accepted; nil from the client, which reports none.
+	Loaded map[TableName]int64
+
+	seen map[string]bool // Databases, as a set
+}
+
+// The two ways to load a dump.
+const (
+	MethodEngine = "engine" // Engine: statements executed over several connections
+	MethodClient = "client" // Loader: piped into one mariadb/mysql client
+)
+
+// TableName is a table of the dump.
+type TableName struct{ Database, Table string }
+
+// noteDatabase adds db to Databases the first time it is seen.
+func (r *LoadResult) noteDatabase(db string) {
+	if db == "" || r.seen[db] {
+		return
+	}
+	if r.seen == nil {
+		r.seen = map[string]bool{}
+	}
+	r.seen[db] = true
+	r.Databases = append(r.Databases, db)
 }
 
 // Load streams the artifact (decompressing) through the sqldump scanner into
@@ -106,7 +135,7 @@ type LoadResult struct {
 // wrapping ctx.Err(). The result is returned even on error, so the caller
 // can drop the databases the load had begun to create.
 func (l *Loader) Load(ctx context.Context, artifact, compression string, t Target, opt LoadOptions) (*LoadResult, error) {
-	res := &LoadResult{}
+	res := &LoadResult{Method: MethodClient, Connections: 1}
 	in, err := openArtifact(artifact, compression)
 	if err != nil {
 		return res, err

@@ -1,0 +1,134 @@
+package restore
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+
+	"gravedancer/internal/sqldump"
+)
+
+// route is what the engine does with a statement.
+type route uint8
+
+const (
+	routeSkip    route = iota // not for the test server, or LOCK/UNLOCK TABLES
+	routeClient               // DELIMITER: the client's state, nothing to run
+	routeInsert               // a table's rows: any connection, concurrently
+	routeSession              // session state: every connection, in order
+	routeSerial               // anything else: one connection, after a barrier
+)
+
+// routeOf decides how a statement is run.
+func routeOf(st *sqldump.Statement) route {
+	switch {
+	case st.Kind == sqldump.KindDelimiter:
+		return routeClient
+	case skip(st):
+		return routeSkip
+	case st.Kind == sqldump.KindInsert && st.Rows > 0:
+		// Rows == 0 is INSERT … SELECT, which must see the complete
+		// tables it reads: serial.
+		return routeInsert
+	case st.Kind == sqldump.KindUse:
+		return routeSession
+	}
+	head := st.Text[:min(len(st.Text), headLen)]
+	t := lexer{b: head}
+	switch t.word() {
+	case "LOCK", "UNLOCK":
+		if w := t.word(); w == "TABLES" || w == "TABLE" {
+			return routeSkip
+		}
+	case "SET":
+		// SET GLOBAL, SET @@GLOBAL.gtid_purged…: once is what the dump
+		// means, and some may only be set once.
+		if !containsFold(head, "GLOBAL") {
+			return routeSerial
+		}
+	case "COMMIT", "ROLLBACK", "BEGIN", "START":
+		return routeSession
+	}
+	return routeSerial
+}
+
+// opensTransactions reports whether a session statement takes the
+// connections out of autocommit, after which a failed INSERT can no longer
+// be retried on its own: a deadlock rolls back the whole transaction.
+func opensTransactions(text []byte) bool {
+	head := text[:min(len(text), headLen)]
+	t := lexer{b: head}
+	w := t.word()
+	return w == "BEGIN" || w == "START" || containsFold(head, "AUTOCOMMIT")
+}
+
+func containsFold(b []byte, upperWord string) bool {
+	return bytes.Contains(bytes.ToUpper(b), []byte(upperWord))
+}
+
+// engineRun feeds one dump to a pool.
+type engineRun struct {
+	source string
+	pool   *pool
+	opt    LoadOptions
+	res    *LoadResult
+}
+
+// run executes first (with firstErr, what the scanner returned for it) and
+// every statement after it, then waits for the last INSERTs.
+func (r *engineRun) run(ctx context.Context, sc *sqldump.Scanner, st *sqldump.Statement, err error) error {
+	for ; ; st, err = sc.Next() {
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return r.finish(&LoadError{ExitCode: -1, Err: fmt.Errorf("artifact %s: %w", r.source, err), artifact: true})
+		}
+		if err := r.statement(ctx, st); err != nil {
+			return r.finish(err)
+		}
+	}
+	return r.finish(nil)
+}
+
+// finish waits for the INSERTs in flight; the first failure wins.
+func (r *engineRun) finish(err error) error {
+	if werr := r.pool.barrier(); err == nil {
+		err = werr
+	}
+	return err
+}
+
+func (r *engineRun) statement(ctx context.Context, st *sqldump.Statement) error {
+	rt := routeOf(st)
+	switch rt {
+	case routeClient:
+		r.res.Statements++
+		return nil
+	case routeSkip:
+		r.res.Skipped++
+		return nil
+	}
+	r.res.noteDatabase(st.Database)
+	r.res.Statements++
+	pos := Position{Line: st.Line, Offset: st.Offset, Database: st.Database, Table: st.Table}
+	if rt == routeInsert {
+		// A copy: the scanner reuses st.Text for the next statement.
+		return r.pool.dispatch(insertJob{text: string(st.Text), pos: pos, rows: st.Rows})
+	}
+	if err := r.pool.barrier(); err != nil {
+		return err
+	}
+	text := st.Text
+	if r.opt.StripDefiners && hasDefiner(st.Kind) {
+		text = withoutDefiner(text)
+	}
+	if rt == routeSession {
+		if opensTransactions(text) {
+			r.pool.noRetry()
+		}
+		return r.pool.execAll(string(text), pos)
+	}
+	return r.pool.execOne(string(text), pos)
+}
