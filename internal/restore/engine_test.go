@@ -8,8 +8,8 @@ import (
 	"fmt"
 	"maps"
 	"net"
-	"strconv"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 

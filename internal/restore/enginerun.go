@@ -45,7 +45,7 @@ func routeOf(st *sqldump.Statement) route {
 		// SET GLOBAL, SET @@GLOBAL.gtid_purged…: once is what the dump
 		// means, and some may only be set once.
 		if !containsFold(head, "GLOBAL") {
-			return routeSerial
+			return routeSession
 		}
 	case "COMMIT", "ROLLBACK", "BEGIN", "START":
 		return routeSession

@@ -81,7 +81,7 @@ type Scanner struct {
 	stmtLine   int
 	stmtOff    int64 // byte offset of the statement in the input
 	consumed   int64 // bytes of input discarded before the current window
-	seg        int // start of the statement's bytes in the current window
+	seg        int   // start of the statement's bytes in the current window
 	text       []byte
 	stmtLen    int64
 	inExec     bool // inside /*! ... */, whose content is statement text
