@@ -285,10 +285,20 @@ func (d *deps) restoreWorker(ctx context.Context) (*pipeline.Worker, error) {
 		Servers: cfg.TestServers, User: cfg.RestoreUser, Password: cfg.RestorePassword,
 		Checks:        engine.Checks{Databases: cfg.CheckDatabases, Tables: cfg.CheckTables, Mode: engine.Mode(cfg.VerifyRows)},
 		StripDefiners: cfg.RestoreStripDefiners,
-		Loader:        &engine.Loader{Tool: cfg.RestoreTool, TempDir: cfg.StateDir},
+		Loader:        restoreLoader(cfg),
+		Fallback:      &engine.Loader{Tool: cfg.RestoreTool, TempDir: cfg.StateDir},
 		Leases:        leases, Spool: d.spool, Logger: d.log,
 	}
 	return d.p.StageWorker(st, StageCap(cfg, job.StageRestore)), nil
+}
+
+// restoreLoader is the engine, or the client alone when GD_RESTORE_METHOD
+// says so.
+func restoreLoader(cfg *config.Config) restorestage.Loader {
+	if cfg.RestoreMethod == engine.MethodClient {
+		return &engine.Loader{Tool: cfg.RestoreTool, TempDir: cfg.StateDir}
+	}
+	return &engine.Engine{Parallel: cfg.RestoreParallel}
 }
 
 func workerID() string {

@@ -33,6 +33,12 @@ type Config struct {
 	CheckTables         TableList `envconfig:"CHECK_TABLES"`
 	VerifyRows          string    `envconfig:"VERIFY_ROWS" default:"all"`
 	RestoreTool         string    `envconfig:"RESTORE_TOOL" default:"auto"`
+	// RestoreMethod is engine (statements executed over RestoreParallel
+	// connections) or client (piped into one mariadb client).
+	RestoreMethod string `envconfig:"RESTORE_METHOD" default:"engine"`
+	// RestoreParallel is the engine's connections; 0 = twice the test
+	// server's CPUs.
+	RestoreParallel int `envconfig:"RESTORE_PARALLEL"`
 	// RestoreStripDefiners restores views, triggers and routines owned by
 	// the restore user, for a restore user without SET USER / SUPER.
 	RestoreStripDefiners bool `envconfig:"RESTORE_STRIP_DEFINERS"`
@@ -293,6 +299,10 @@ func (c *Config) validatePipeline() error {
 	return nil
 }
 
+// MaxRestoreParallel bounds GD_RESTORE_PARALLEL: past the test server's
+// cores more connections only contend for InnoDB's locks.
+const MaxRestoreParallel = 64
+
 func (c *Config) validateRestore() error {
 	if len(c.TestServers) == 0 {
 		return errf("TEST_SERVERS", "no test server configured: a backup counts only once it has been restored; set host[:port],…")
@@ -304,6 +314,14 @@ func (c *Config) validateRestore() error {
 	case "all", "checked", "off":
 	default:
 		return errf("VERIFY_ROWS", "%q is not one of all, checked, off", c.VerifyRows)
+	}
+	switch c.RestoreMethod {
+	case "engine", "client":
+	default:
+		return errf("RESTORE_METHOD", "%q is not one of engine, client", c.RestoreMethod)
+	}
+	if c.RestoreParallel < 0 || c.RestoreParallel > MaxRestoreParallel {
+		return errf("RESTORE_PARALLEL", "must be 0 (twice the test server's CPUs) to %d, got %d", MaxRestoreParallel, c.RestoreParallel)
 	}
 	if c.LeaseTTL < 5*time.Second {
 		return errf("LEASE_TTL", "must be at least 5s, got %s", c.LeaseTTL)

@@ -114,6 +114,10 @@ type Restore struct {
 	Tables       int    `json:"tables"`
 	RowsVerified int64  `json:"rows_verified"`
 	Statements   int64  `json:"statements"`
+	Method       string `json:"method,omitempty"`      // engine | client
+	Connections  int    `json:"connections,omitempty"` // the engine's
+	// Fallback says why the client loaded a dump meant for the engine.
+	Fallback string `json:"fallback,omitempty"`
 }
 
 // Shipment is one target that confirmed a copy.

@@ -49,9 +49,13 @@ type Stage struct {
 	// restore user, for restore users without SET USER.
 	StripDefiners bool
 	Loader        Loader
-	Leases        Leaser
-	Spool         Spool
-	Logger        *slog.Logger
+	// Fallback loads dumps the Loader declines with
+	// engine.ErrEngineUnsupported (the client, behind the engine); nil
+	// when the Loader is the client already.
+	Fallback Loader
+	Leases   Leaser
+	Spool    Spool
+	Logger   *slog.Logger
 
 	warned sync.Map // test servers already warned about sql_log_bin
 }
@@ -86,7 +90,7 @@ func (s *Stage) Handle(ctx context.Context, j *job.Job) (*job.Job, error) {
 		return nil, fmt.Errorf("record verification of %s: %w", j.Artifact.Path, err)
 	}
 	s.Logger.Info("restore verified", "region", j.Region, "run", j.Run, "test_server", l.Server,
-		"mode", res.Mode, "tables", res.Tables, "rows_verified", res.RowsVerified, "took", time.Since(started).Round(time.Millisecond))
+		"mode", res.Mode, "method", res.Method, "connections", res.Connections, "tables", res.Tables, "rows_verified", res.RowsVerified, "took", time.Since(started).Round(time.Millisecond))
 	return j, nil
 }
 
@@ -141,11 +145,14 @@ func (s *Stage) restoreOn(ctx context.Context, server string, j *job.Job) (*job.
 		}
 	}()
 	opts := engine.LoadOptions{NoBinlog: s.binlogOff(ctx, db, server), StripDefiners: s.StripDefiners}
-	res, err := s.Loader.Load(ctx, j.Artifact.Path, j.Artifact.Compression, target, opts)
+	res, fallback, err := s.load(ctx, j, target, opts)
 	if res != nil {
 		dbs = union(dbs, res.Databases) // a failed load may have begun some
 	}
 	if err != nil {
+		return nil, err
+	}
+	if err := engine.CheckLoaded(res, j.Manifest); err != nil {
 		return nil, err
 	}
 	v, err := engine.Verify(ctx, db, j.Manifest, s.Checks)
@@ -153,7 +160,21 @@ func (s *Stage) restoreOn(ctx context.Context, server string, j *job.Job) (*job.
 		return nil, err
 	}
 	return &job.Restore{TestServer: server, Mode: string(s.Checks.Mode), Databases: v.Databases, Tables: v.Tables,
-		RowsVerified: v.RowsVerified, Statements: res.Statements}, nil
+		RowsVerified: v.RowsVerified, Statements: res.Statements, Method: res.Method, Connections: res.Connections,
+		Fallback: fallback}, nil
+}
+
+// load runs the Loader, and the Fallback for a dump the Loader declines;
+// fallback is the reason it was needed.
+func (s *Stage) load(ctx context.Context, j *job.Job, t engine.Target, opts engine.LoadOptions) (res *engine.LoadResult, fallback string, err error) {
+	res, err = s.Loader.Load(ctx, j.Artifact.Path, j.Artifact.Compression, t, opts)
+	if !errors.Is(err, engine.ErrEngineUnsupported) || s.Fallback == nil {
+		return res, "", err
+	}
+	fallback = err.Error()
+	s.Logger.Warn("restore engine declined the dump; loading it with the client", "region", j.Region, "run", j.Run, "reason", fallback)
+	res, err = s.Fallback.Load(ctx, j.Artifact.Path, j.Artifact.Compression, t, opts)
+	return res, fallback, err
 }
 
 func (s *Stage) target(server string) (engine.Target, error) {

@@ -1,7 +1,9 @@
 package restore
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -31,6 +33,9 @@ func TestFailDecidesQuarantineOrRetry(t *testing.T) {
 		{"test server down", &engine.LoadError{Tool: "mariadb", ExitCode: 1, Stderr: "ERROR 2002 (HY000): Can't connect"}, false, "Can't connect"},
 		{"restore user lacks a grant", &engine.LoadError{Tool: "mariadb", ExitCode: 1, Stderr: "ERROR 1227 (42000) at line 3: Access denied"}, false, "1227"},
 		{"connection error", errors.New("connect: dial tcp: connection refused"), false, "connection refused"},
+		{"engine: syntax error", &engine.LoadError{ExitCode: -1, Code: 1064, At: &engine.Position{Line: 9, Offset: 400, Database: "nova", Table: "t"},
+			Err: errors.New("statement at line 9 (byte 400) of table nova.t: Error 1064 (42000): syntax")}, true, "line 9 (byte 400) of table nova.t"},
+		{"engine: access denied", &engine.LoadError{ExitCode: -1, Code: 1045, Err: errors.New("connect to test server: Error 1045")}, false, "1045"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -69,5 +74,64 @@ func TestUnionSkipsSystemSchemas(t *testing.T) {
 	got := union([]string{"nova", "mysql"}, []string{"nova", "keystone", "SYS"})
 	if strings.Join(got, ",") != "nova,keystone" {
 		t.Errorf("union = %v", got)
+	}
+}
+
+// fakeLoader is a Loader that returns what it is told and counts calls.
+type fakeLoader struct {
+	res   *engine.LoadResult
+	err   error
+	calls int
+}
+
+func (f *fakeLoader) Load(context.Context, string, string, engine.Target, engine.LoadOptions) (*engine.LoadResult, error) {
+	f.calls++
+	return f.res, f.err
+}
+
+// TestLoadFallsBackToClient: only a dump the engine declines goes to the
+// client, with the reason kept; any other engine failure is the answer.
+func TestLoadFallsBackToClient(t *testing.T) {
+	declined := fmt.Errorf("%w: no dump header", engine.ErrEngineUnsupported)
+	clientRes := &engine.LoadResult{Method: engine.MethodClient}
+	cases := []struct {
+		name         string
+		engineErr    error
+		fallback     bool
+		wantCalls    int
+		wantErr      error
+		wantFallback string
+	}{
+		{"declined", declined, true, 1, nil, "no dump header"},
+		{"declined, no client configured", declined, false, 0, engine.ErrEngineUnsupported, ""},
+		{"failed", &engine.LoadError{Code: 1064}, true, 0, nil, ""},
+		{"loaded", nil, true, 0, nil, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var logs strings.Builder
+			client := &fakeLoader{res: clientRes}
+			s := &Stage{Loader: &fakeLoader{res: &engine.LoadResult{Method: engine.MethodEngine}, err: c.engineErr},
+				Logger: slog.New(slog.NewTextHandler(&logs, nil))}
+			if c.fallback {
+				s.Fallback = client
+			}
+			res, fallback, err := s.load(t.Context(), &job.Job{Region: "R", Run: "r1", Artifact: &job.Artifact{Path: "a", Compression: "gzip"}}, engine.Target{}, engine.LoadOptions{})
+			if client.calls != c.wantCalls {
+				t.Errorf("client loads = %d, want %d", client.calls, c.wantCalls)
+			}
+			switch {
+			case c.wantErr != nil && !errors.Is(err, c.wantErr):
+				t.Errorf("err = %v, want %v", err, c.wantErr)
+			case c.wantErr == nil && c.wantCalls == 1 && (err != nil || res != clientRes):
+				t.Errorf("got %v, %v; want the client's result", res, err)
+			}
+			if !strings.Contains(fallback, c.wantFallback) || (c.wantFallback == "") != (fallback == "") {
+				t.Errorf("fallback = %q, want %q", fallback, c.wantFallback)
+			}
+			if logged := strings.Contains(logs.String(), "loading it with the client"); logged != (c.wantCalls == 1) {
+				t.Errorf("warning logged = %v:\n%s", logged, logs.String())
+			}
+		})
 	}
 }
