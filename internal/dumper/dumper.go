@@ -144,7 +144,7 @@ func (d *Dumper) plan(src Source, started time.Time) (*plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	flags := []string{"--all-databases", "--routines", "--events", "--triggers"}
+	flags := append([]string{"--all-databases", "--routines", "--events", "--triggers"}, binaryCharset)
 	flags = append(append(flags, cons...), d.Opts.ExtraFlags...)
 	return &plan{
 		toolPath:    path,
@@ -155,6 +155,13 @@ func (d *Dumper) plan(src Source, started time.Time) (*plan, error) {
 		final:       d.Spool.NewArtifactPath(src.Region, started, comp),
 	}, nil
 }
+
+// binaryCharset makes the tool write every string as the bytes stored,
+// under SET NAMES binary, as mydumper does: nothing is converted on the way
+// out nor, on restore, on the way in (the server's conversion costs about a
+// sixth of a restore), and a latin1 column comes back byte for byte even
+// when its bytes are not valid in the connection's character set.
+const binaryCharset = "--default-character-set=binary"
 
 // compression checks the codec and resolves level 0 to the codec's default.
 func compression(name string, level int) (string, int, error) {

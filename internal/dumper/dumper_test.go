@@ -95,7 +95,7 @@ func TestDumpMariaDB(t *testing.T) {
 			checkManifest(t, m, man, raw, wantManifest{
 				path: d.Spool.ArtifactPath("REG1", testStart, tt.compression), compression: tt.compression,
 				level: tt.wantLevel, consistency: tt.consistency,
-				flags: append([]string{"--defaults-extra-file=<redacted>", "--all-databases", "--routines", "--events", "--triggers"}, tt.wantFlags...),
+				flags: append([]string{"--defaults-extra-file=<redacted>", "--all-databases", "--routines", "--events", "--triggers", "--default-character-set=binary"}, tt.wantFlags...),
 			})
 			checkRowCounts(t, man, want)
 			assertTempDirEmpty(t, d)

@@ -40,7 +40,7 @@ func TestFakeToolComplete(t *testing.T) {
 		V: job.Version, Run: "run-1", Region: "R1", Source: "db.example:3307",
 		File: filepath.Base(wantPath), Started: testStart, Finished: testStart.Add(time.Second),
 		Tool: "fake-dump", ToolVersion: "10.19  Distrib 10.11.19-MariaDB, for debian-linux-gnu (x86_64)",
-		Flags: []string{"--defaults-extra-file=<redacted>", "--all-databases", "--routines", "--events", "--triggers",
+		Flags: []string{"--defaults-extra-file=<redacted>", "--all-databases", "--routines", "--events", "--triggers", "--default-character-set=binary",
 			"--single-transaction", "--quick", "--skip-comments=0", "--net-buffer-length=16384"},
 		Consistency: "single-transaction", ServerVersion: "10.11.19-MariaDB-0+deb12u1",
 		Header: "MariaDB dump", Footer: "-- Dump completed on 2026-03-14  1:59:27", Sandbox: true,

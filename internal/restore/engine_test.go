@@ -6,6 +6,7 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"net"
 	"slices"
@@ -43,6 +44,9 @@ func TestEngineMatchesClient(t *testing.T) {
 	wantSums := allChecksums(t, srcDB, schemas)
 	wantCode := richCode(t, srcDB)
 	a, man := dump(t, src, codec.Zstd)
+	if head := artifactHead(t, a); !strings.Contains(head, "SET NAMES binary") {
+		t.Fatalf("the dump is not in the binary character set, so it proves nothing about it:\n%s", head)
+	}
 
 	results := map[string]*LoadResult{}
 	for _, method := range []string{MethodEngine, MethodClient} {
@@ -100,6 +104,19 @@ func TestEngineMatchesClient(t *testing.T) {
 	if bigRows := e.Loaded[TableName{"rich", "big"}]; bigRows != 40000 {
 		t.Errorf("engine tallied %d rows of rich.big, want 40000", bigRows)
 	}
+}
+
+// artifactHead is the first 2 KiB of the decompressed dump.
+func artifactHead(t testing.TB, a *job.Artifact) string {
+	t.Helper()
+	in, err := openArtifact(a.Path, a.Compression)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	head := make([]byte, 2048)
+	n, _ := io.ReadFull(in, head)
+	return string(head[:n])
 }
 
 // lockStatements is how many more statements the client ran: the LOCK and

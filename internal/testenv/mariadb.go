@@ -74,8 +74,9 @@ type MariaDB struct {
 	outLog    string // mariadbd's stdout and stderr
 	pidFile   string
 	mariadbd  string
-	client    string // mariadb command-line client, "" if missing
-	runAsUser string // --user value, "" when not root
+	client    string   // mariadb command-line client, "" if missing
+	runAsUser string   // --user value, "" when not root
+	extraArgs []string // mariadbd options after serverSettings
 
 	daemon
 	root *sql.DB // lazily opened pool behind Exec
@@ -93,6 +94,19 @@ type MariaDB struct {
 // mariadb-install-db for every instance instead. A missing mariadbd or
 // mariadb-install-db is reported through Require.
 func StartMariaDB(t testing.TB) *MariaDB {
+	t.Helper()
+	return StartMariaDBArgs(t)
+}
+
+// BenchServer are the settings of a server sized for benchmarks: the tests'
+// 32 MiB buffer pool and 16 MiB redo log would make every bulk load wait on
+// checkpoint flushing, which no real server does and which would hide the
+// differences between loaders.
+var BenchServer = []string{"--innodb-buffer-pool-size=1G", "--innodb-log-file-size=512M"}
+
+// StartMariaDBArgs is StartMariaDB with extra mariadbd options, which come
+// after (and so override) the test settings.
+func StartMariaDBArgs(t testing.TB, extra ...string) *MariaDB {
 	t.Helper()
 	began := time.Now()
 
@@ -140,6 +154,7 @@ func StartMariaDB(t testing.TB) *MariaDB {
 		mariadbd:  mariadbd,
 		client:    client,
 		runAsUser: runAs,
+		extraArgs: extra,
 	}
 	if len(m.Socket) > maxSocketPath {
 		t.Fatalf("testenv: StartMariaDB: socket path %q is longer than %d bytes; set TMPDIR to a shorter dir", m.Socket, maxSocketPath)
@@ -346,7 +361,7 @@ func (m *MariaDB) startOnce() error {
 	if m.runAsUser != "" {
 		args = append(args, "--user="+m.runAsUser)
 	}
-	args = append(args, serverSettings...)
+	args = append(append(args, serverSettings...), m.extraArgs...)
 	cmd := exec.Command(m.mariadbd, args...)
 	cmd.Stdout = out
 	cmd.Stderr = out
