@@ -75,8 +75,8 @@ fi
 
 	g1 := got["REG1"]
 	if g1.Outcome != report.OutcomeExcluded || g1.Stage != job.StageRestore ||
-		!strings.Contains(g1.Reason, "ERROR 1064") || !strings.Contains(g1.Reason, "quarantined as") {
-		t.Errorf("REG1 = %s at %s: %q; want excluded at restore with the server's error, quarantined", g1.Outcome, g1.Stage, g1.Reason)
+		!strings.Contains(g1.Reason, "Error 1064") || !strings.Contains(g1.Reason, "statement at line") || !strings.Contains(g1.Reason, "quarantined as") {
+		t.Errorf("REG1 = %s at %s: %q; want excluded at restore with the server's error and where it is, quarantined", g1.Outcome, g1.Stage, g1.Reason)
 	}
 	if g2 := got["REG2"]; g2.Outcome != report.OutcomeGood || g2.RowsVerified == 0 {
 		t.Errorf("REG2 = %+v, want good and verified", g2)
