@@ -5,7 +5,7 @@ PKG   := ./...
 # Packages whose goroutines carry the pipeline: they must pass the race detector.
 RACE_PKGS := ./internal/pipeline/ ./internal/app/ ./internal/dumper/
 
-.PHONY: all build demo test lint bench deps clean
+.PHONY: all build demo test lint bench bench-deps deps clean
 
 all: build
 
@@ -33,9 +33,17 @@ lint:
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKG)
 
-# Benchmarks print ratios against a baseline measured in the same run.
-bench: deps
+# The fleet benchmark compares against mydumper/myloader too.
+bench-deps: deps
+	bash scripts/ensure-deps.sh mydumper
+
+# Benchmarks print ratios against a baseline measured in the same run. The
+# fleet benchmark (bench/) runs gravedancer, the seed's bash flow, mariadb-dump
+# and mydumper/myloader over two generated regions of BENCH_SCALE each
+# (default 300MB) and writes bench/results.json.
+bench: bench-deps
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./internal/sqldump/ ./internal/dumper/ ./internal/testenv/ ./internal/pipeline/ ./internal/restore/
+	BENCH_SCALE=$(BENCH_SCALE) $(GO) test -run '^$$' -bench Fleet -benchtime 1x -timeout 60m ./bench/
 
 clean:
 	rm -rf bin demo-output
