@@ -29,6 +29,7 @@ import (
 
 	"gravedancer/internal/codec"
 	"gravedancer/internal/config"
+	"gravedancer/internal/dumper"
 	"gravedancer/internal/job"
 	"gravedancer/internal/mysqlx"
 	"gravedancer/internal/proc"
@@ -131,6 +132,7 @@ type fleet struct {
 	testCnf    string  // restoreuser's option file
 	target     restore.Target
 	sourcePw   string // backupuser's password file
+	sourceCred config.Secret
 	restorePw  string // restoreuser's password file
 	gravedance string // the built binary
 	tools      map[string]string
@@ -152,18 +154,19 @@ func setupFleet(b *testing.B, scale int64) *fleet {
 	// the run rather than passing by luck.
 	sourcePassword, restorePassword := secret("src"), secret("rst")
 	for i, seed := range []int64{1, 2} {
-		r := &region{name: fmt.Sprintf("REG%d", i+1), srv: testenv.StartMariaDB(b)}
+		r := &region{name: fmt.Sprintf("REG%d", i+1), srv: testenv.StartMariaDBArgs(b, testenv.BenchServer...)}
 		r.srv.CreateUser(b, "backupuser", sourcePassword, backupGrants)
 		r.defaults = f.optionFile(b, r.srv, "backupuser", sourcePassword)
 		r.stats.Seed = seed
 		f.regions = append(f.regions, r)
 	}
-	f.test = testenv.StartMariaDB(b)
+	f.test = testenv.StartMariaDBArgs(b, testenv.BenchServer...)
 	f.test.CreateUser(b, "restoreuser", restorePassword, restoreGrants)
 	f.testDB = f.test.DB(b)
 	f.testCnf = f.optionFile(b, f.test, "restoreuser", restorePassword)
 	f.target = restore.Target{Host: f.test.Host, Port: f.test.Port, User: "restoreuser", Password: config.Secret(restorePassword)}
 	f.sourcePw = f.secretFile(b, "source.password", sourcePassword)
+	f.sourceCred = config.Secret(sourcePassword)
 	f.restorePw = f.secretFile(b, "restore.password", restorePassword)
 
 	f.gravedance = filepath.Join(f.dir, "gravedancer")
@@ -307,6 +310,7 @@ func (f *fleet) measure(b *testing.B, iter int) *Results {
 	f.seedFlow(b, work, r)
 	artifact, man := f.gravedancer(b, work, r)
 	f.rawDump(b, work, r, man)
+	f.dumpAlone(b, work, r)
 	myDir := f.mydumperRound(b, work, r)
 	f.restores(b, work, r, artifact, man, myDir)
 	r.computeRatios()
@@ -501,6 +505,35 @@ func (f *fleet) rawDump(b *testing.B, work string, r *Results, man *job.Manifest
 	r.add(Figure{Key: "raw.file", Name: "mariadb-dump " + g.name + " > file", Seconds: d.Seconds(), Bytes: size,
 		Note: fmt.Sprintf("%.1f MB/s; generator estimated %s; flags %s", float64(size)/1e6/d.Seconds(),
 			human(g.stats.DumpBytes), strings.Join(args[1:], " "))})
+}
+
+// dumpAlone runs gravedancer's dump pass (internal/dumper: the tool, the
+// one-pass sha256, md5, row counts and compression) on REG1 alone, once per
+// codec at its default level, for a like-for-like comparison with raw.file.
+func (f *fleet) dumpAlone(b *testing.B, work string, r *Results) {
+	b.Helper()
+	g := f.regions[0]
+	for _, comp := range []string{codec.Gzip, codec.Zstd} {
+		d := &dumper.Dumper{
+			Spool: &store.Spool{Dir: filepath.Join(work, "alone-"+comp)},
+			Opts:  dumper.Options{Compression: comp, TempDir: filepath.Join(work, "alone-state")},
+		}
+		ctx, cancel := context.WithTimeout(b.Context(), stepTimeout)
+		settle()
+		began := time.Now()
+		a, man, err := d.Dump(ctx, dumper.Source{Region: g.name, Host: g.srv.Host, Port: g.srv.Port, User: "backupuser", Password: f.sourceCred}, "bench")
+		took := time.Since(began)
+		cancel()
+		if err != nil {
+			b.Fatalf("dump pass %s: %v", comp, err)
+		}
+		r.add(Figure{Key: "dump.alone." + comp, Name: fmt.Sprintf("gravedancer dump pass %s alone, %s", g.name, comp),
+			Seconds: took.Seconds(), Bytes: a.Bytes,
+			Note: fmt.Sprintf("%.1f MB/s raw; sha256+md5+row counts+%s level %d", float64(man.RawBytes)/1e6/took.Seconds(), comp, man.Level)})
+		if err := os.RemoveAll(filepath.Join(work, "alone-"+comp)); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
 
 // mydumperRound dumps REG1's user databases with mydumper and loads them
@@ -822,9 +855,10 @@ func (r *Results) computeRatios() {
 	ratio("gravedancer backup wall / seed flow wall", "x_pipeline/seed", "gd.wall", "seed.wall", targetPipeline, "")
 	ratio("engine restore / myloader load", "x_engine/myloader", "restore.engine", "restore.myloader", targetMyloader, "")
 	ratio("engine restore / mariadb < dump", "x_engine/client", "restore.engine", "restore.client", targetClient, "")
-	raw, why := sec("raw.file")
-	add("gravedancer dump stage (REG1) / raw mariadb-dump to a file", "x_dump/raw", stage("REG1", job.StageDump), raw, why,
-		targetDump, "gravedancer dumps both regions at once; the raw dump runs alone")
+	ratio("gravedancer dump pass (gzip, the default) / raw mariadb-dump to a file", "x_dump/raw", "dump.alone.gzip", "raw.file", targetDump,
+		"one region alone each")
+	ratio("gravedancer dump pass (zstd) / raw mariadb-dump to a file", "x_dump_zstd/raw", "dump.alone.zstd", "raw.file", targetDump,
+		"one region alone each")
 	rss := float64(r.Gravedancer.PeakRSSKiB) / 1024
 	add("gravedancer backup peak RSS (MiB)", "MiB_peak_rss", rss, 1, "", targetRSSMiB,
 		fmt.Sprintf("wait4 ru_maxrss; floor %.1f MiB", float64(r.Gravedancer.RSSFloorKiB)/1024))
@@ -832,7 +866,7 @@ func (r *Results) computeRatios() {
 	// Context: the same comparisons under equal conditions.
 	seedDump := r.SeedSteps["dump"]
 	slowest := max(stage("REG1", job.StageDump), stage("REG2", job.StageDump))
-	why = ""
+	why := ""
 	if seedDump <= 0 {
 		why = "seed dump step not measured"
 	}
