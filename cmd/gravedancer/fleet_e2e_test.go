@@ -122,6 +122,7 @@ func TestFleetOfWorkers(t *testing.T) {
 	env["GD_REGIONS"] = strings.Split(env["GD_REGIONS"], ",REG3=")[0] + ",REG3=" + reg3.Addr()
 	env["GD_TEST_SERVERS"] += "," + test2.Addr()
 	env["GD_RESTORE_TOOL"] = tool
+	env["GD_RESTORE_METHOD"] = "client" // the hang is injected through the client tool
 	env["GD_ACK_WAIT"] = "5s"
 	env["GD_LEASE_TTL"] = "5s"
 	delete(env, "GD_DUMP_TOOL")

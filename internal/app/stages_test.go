@@ -177,6 +177,8 @@ exec mariadb "$@"
 		"GD_REGIONS":      "REG1=" + f.reg1.Addr() + ",REG2=" + f.reg2.Addr(),
 		"GD_TEST_SERVERS": f.test.Addr() + "," + test2.Addr(),
 		"GD_RESTORE_TOOL": tool,
+		// The barrier lives in the client tool, so restore through it.
+		"GD_RESTORE_METHOD": "client",
 	})
 	got := once(t, cfg)
 	var spans [][2]time.Time
