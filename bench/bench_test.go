@@ -322,7 +322,13 @@ func (f *fleet) version(b *testing.B, tool string) string {
 	if err != nil {
 		b.Fatalf("%s --version: %v\n%s", tool, err, out)
 	}
-	return strings.TrimSpace(string(out))
+	// "mariadb --version" starts with the binary's path: keep only the
+	// version, so results.json names no machine's layout.
+	v := strings.TrimSpace(string(out))
+	if i := strings.Index(v, " Ver "); i >= 0 {
+		v = strings.TrimSpace(v[i:])
+	}
+	return v
 }
 
 // run runs cmd to the end and returns its wall time; an error carries the
