@@ -29,6 +29,10 @@ const (
 	StageDone = "done"
 )
 
+// PurposeVerify marks a job that re-proves an existing backup (gravedancer
+// verify) instead of taking a new one.
+const PurposeVerify = "verify"
+
 // Trigger asks for one run. Its Msg-Id is the run id, so a cron that fires
 // twice yields one run.
 type Trigger struct {
@@ -46,6 +50,9 @@ type Job struct {
 	Region string `json:"region"`
 	Addr   string `json:"addr"`  // host:port of the source; never credentials
 	Stage  string `json:"stage"` // the stage this message is addressed to
+	// Purpose is "" for a backup; PurposeVerify re-proves an existing
+	// artifact: it enters at check and its route ends after restore.
+	Purpose string `json:"purpose,omitempty"`
 	// Replay counts replays from the DLQ; it keeps a replayed job's Msg-Ids
 	// distinct from the first attempt's inside the duplicate window.
 	Replay   int           `json:"replay,omitempty"`

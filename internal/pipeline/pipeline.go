@@ -116,21 +116,18 @@ func msgID(j *job.Job, what string) string {
 }
 
 func (p *Pipeline) publish(ctx context.Context, subject, id string, data []byte, hdr nats.Header) error {
-	m := &nats.Msg{Subject: subject, Data: data, Header: hdr}
-	if m.Header == nil {
-		m.Header = nats.Header{}
+	if hdr == nil {
+		hdr = nats.Header{}
 	}
-	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	defer cancel()
-	if _, err := p.js.PublishMsg(ctx, m, jetstream.WithMsgID(id)); err != nil {
-		return fmt.Errorf("publish %s: %w", subject, err)
-	}
-	return nil
+	return publishOnce(ctx, p.js, subject, id, data, hdr)
 }
 
 // forward publishes j to the next stage on the route, or announces it done.
 func (p *Pipeline) forward(ctx context.Context, from string, j *job.Job) error {
 	next := p.next(from)
+	if j.Purpose == job.PurposeVerify && from == job.StageRestore {
+		next = "" // re-proved: an old backup is neither shipped again nor made latest
+	}
 	if next == "" {
 		j.Stage = job.StageDone
 		return p.publish(ctx, DoneSubject(j.Region), msgID(j, "done"), job.Encode(j), runHeader(j))
