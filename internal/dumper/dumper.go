@@ -2,6 +2,8 @@
 // mariadb-dump or mysqldump with the credentials in a private defaults file,
 // and makes a single pass over the tool's output that hashes it, counts rows
 // per table with the sqldump lexer, compresses it and writes it to the spool.
+// When the source writes a binary log, the tool is asked for the log's
+// coordinates at the dump's snapshot, which the manifest then carries.
 //
 // The core promise is that a failed dump never looks like a backup. Only a
 // tool that exited 0 and whose output ends with the "-- Dump completed"
@@ -61,9 +63,10 @@ type Dumper struct {
 	// running meanwhile: it blocks on its full stdout pipe.
 	hook      func(pid int)
 	hookAfter int64
+	// probe, when set (tests only), replaces the binary log check against
+	// the source.
+	probe binlogProbe
 }
-
-const ()
 
 // plan is everything decided before the tool runs.
 type plan struct {
@@ -71,7 +74,7 @@ type plan struct {
 	tool        string // base name of toolPath
 	compression string
 	level       int
-	flags       []string // argv after the binary, without the defaults file
+	flags       []string // argv after the binary, without the defaults file, binlog flags included
 	final       string   // the artifact's path
 }
 
@@ -86,7 +89,7 @@ type plan struct {
 // returns, whatever happened.
 func (d *Dumper) Dump(ctx context.Context, src Source, run string) (*job.Artifact, *job.Manifest, error) {
 	started := d.now()
-	p, err := d.plan(src, started)
+	p, err := d.plan(ctx, src, started)
 	if err != nil {
 		return nil, nil, &Error{Region: src.Region, Tool: toolLabel(d.Opts.Tool), Err: err}
 	}
@@ -120,7 +123,9 @@ func (d *Dumper) now() time.Time {
 	return time.Now()
 }
 
-func (d *Dumper) plan(src Source, started time.Time) (*plan, error) {
+// plan checks the options and decides the argv. It asks the source about
+// its binary log last, so that bad options fail without touching it.
+func (d *Dumper) plan(ctx context.Context, src Source, started time.Time) (*plan, error) {
 	if d.Spool == nil {
 		return nil, errors.New("no spool configured")
 	}
@@ -145,7 +150,10 @@ func (d *Dumper) plan(src Source, started time.Time) (*plan, error) {
 		return nil, err
 	}
 	flags := append([]string{"--all-databases", "--routines", "--events", "--triggers"}, binaryCharset)
-	flags = append(append(flags, cons...), d.Opts.ExtraFlags...)
+	flags = append(flags, cons...)
+	// Before ExtraFlags, so that an operator's flag has the last word.
+	flags = append(flags, d.binlogFlags(ctx, src, path)...)
+	flags = append(flags, d.Opts.ExtraFlags...)
 	return &plan{
 		toolPath:    path,
 		tool:        filepath.Base(path),
@@ -319,6 +327,8 @@ func (d *Dumper) manifest(src Source, run string, p *plan, s *streamResult, star
 		Tables:     make([]job.TableCount, 0, len(sum.Tables)),
 		Statements: sum.Statements,
 		Views:      sum.Views, Triggers: sum.Triggers, Routines: sum.Routines, Events: sum.Events,
+
+		Binlog: manifestBinlog(sum.Binlog),
 	}
 	for _, t := range sum.Tables {
 		m.Tables = append(m.Tables, job.TableCount{Database: t.Database, Table: t.Table, Rows: t.Rows})

@@ -3,9 +3,11 @@ package dumper
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"os"
 	"os/exec"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -103,6 +105,132 @@ func TestDumpMariaDB(t *testing.T) {
 	}
 }
 
+// TestDumpBinlogPosition dumps a source that writes a binary log. The
+// manifest must carry the position SHOW MASTER STATUS and @@gtid_binlog_pos
+// give just before the dump; nothing writes to the source meanwhile, which
+// the same query after the dump confirms.
+func TestDumpBinlogPosition(t *testing.T) {
+	requireTool(t)
+	m := testenv.StartMariaDBArgs(t, "--log-bin=mysql-bin", "--server-id=1")
+	testenv.LoadSample(t, m, "REG1")
+	// Writes in a second replication domain make the GTID position a list.
+	m.Exec(t, "SET SESSION gtid_domain_id=7; CREATE DATABASE binlog_extra;"+
+		"CREATE TABLE binlog_extra.t (id INT PRIMARY KEY); INSERT INTO binlog_extra.t VALUES (1),(2),(3);")
+	m.CreateUser(t, "gd_backup", backupPassword, backupGrants)
+	// Without REPLICATION CLIENT (BINLOG MONITOR) the position cannot be
+	// read: such an account still gets its dump, without coordinates.
+	m.CreateUser(t, "gd_nomonitor", backupPassword, "SELECT, LOCK TABLES, RELOAD, SHOW VIEW, EVENT, TRIGGER, PROCESS ON *.*")
+	rows := sourceRowCounts(t, m)
+	before := binlogStatus(t, m)
+	if !strings.Contains(before.GTID, ",") || !strings.HasPrefix(before.File, "mysql-bin.") || before.Position < 4 {
+		t.Fatalf("source binlog status %+v: want a file, a position and GTIDs in two domains", before)
+	}
+	base := []string{"--defaults-extra-file=<redacted>", "--all-databases", "--routines", "--events", "--triggers", "--default-character-set=binary"}
+	tests := []struct {
+		name, user, consistency string
+		wantFlags               []string
+		wantBinlog              *job.BinlogPosition
+	}{
+		{"single-transaction", "gd_backup", "single-transaction",
+			[]string{"--single-transaction", "--quick", "--master-data=2", "--gtid"}, before},
+		{"lock-all", "gd_backup", "lock-all",
+			[]string{"--lock-all-tables", "--master-data=2", "--gtid"}, before},
+		{"none", "gd_backup", "none", nil, nil},
+		{"no BINLOG MONITOR", "gd_nomonitor", "single-transaction",
+			[]string{"--single-transaction", "--quick"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := newDumper(t, Options{Consistency: tt.consistency, Timeout: 5 * time.Minute})
+			src := Source{Region: "REG1", Host: m.Host, Port: m.Port, User: tt.user, Password: backupPassword}
+			art, man, err := d.Dump(context.Background(), src, "run-42")
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkArtifact(t, d, art, man, "gzip")
+			raw := decompress(t, art.Path, "gzip")
+			checkManifest(t, m, man, raw, wantManifest{
+				path: d.Spool.ArtifactPath("REG1", testStart, "gzip"), compression: "gzip",
+				level: 6, consistency: tt.consistency,
+				flags: append(append([]string{}, base...), tt.wantFlags...), binlog: tt.wantBinlog,
+			})
+			checkRowCounts(t, man, rows)
+			if after := binlogStatus(t, m); !reflect.DeepEqual(after, before) {
+				t.Fatalf("the source's binlog moved during the test: %+v, then %+v", before, after)
+			}
+			assertTempDirEmpty(t, d)
+		})
+	}
+}
+
+// TestDumpBinlogPositionUnderWrites writes to the source while the dump
+// streams: the manifest must carry the position of the dump's snapshot, the
+// one that matches the rows dumped, not the position at the end of the dump.
+func TestDumpBinlogPositionUnderWrites(t *testing.T) {
+	requireTool(t)
+	m := testenv.StartMariaDBArgs(t, "--log-bin=mysql-bin", "--server-id=1")
+	addBigTable(t, m)
+	m.CreateUser(t, "gd_backup", backupPassword, backupGrants)
+	before := binlogStatus(t, m)
+	d := newDumper(t, Options{Timeout: 5 * time.Minute})
+	d.hookAfter = 1
+	// The first chunk arrives once the tool is inside its snapshot; it then
+	// waits on the pipe while the hook writes.
+	d.hook = func(int) { m.Exec(t, "INSERT INTO bulk.rows VALUES (300001, 'late'), (300002, 'late');") }
+	src := Source{Region: "REG1", Host: m.Host, Port: m.Port, User: "gd_backup", Password: backupPassword}
+	_, man, err := d.Dump(context.Background(), src, "run-42")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after := binlogStatus(t, m); after.Position <= before.Position {
+		t.Fatalf("the write during the dump did not reach the binlog: %+v, then %+v", before, after)
+	}
+	if !sameBinlog(man.Binlog, before) {
+		t.Errorf("Binlog = %+v, want the snapshot's %+v", man.Binlog, before)
+	}
+	rows := int64(-1)
+	for _, tc := range man.Tables {
+		if tc.Database == "bulk" && tc.Table == "rows" {
+			rows = tc.Rows
+		}
+	}
+	if rows != 200000 {
+		t.Errorf("bulk.rows has %d rows in the dump, want the snapshot's 200000", rows)
+	}
+}
+
+// sameBinlog compares positions, the GTID as a set of per-domain entries:
+// mariadb-dump takes it from BINLOG_GTID_POS(), which lists the domains in
+// another order than @@gtid_binlog_pos.
+func sameBinlog(a, b *job.BinlogPosition) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	gtids := func(s string) []string {
+		l := strings.Split(s, ",")
+		slices.Sort(l)
+		return l
+	}
+	return a.File == b.File && a.Position == b.Position && slices.Equal(gtids(a.GTID), gtids(b.GTID))
+}
+
+// binlogStatus is the source's binary log position and GTID position now.
+func binlogStatus(t *testing.T, m *testenv.MariaDB) *job.BinlogPosition {
+	t.Helper()
+	db := m.DB(t)
+	var (
+		b              job.BinlogPosition
+		doDB, ignoreDB sql.NullString
+	)
+	if err := db.QueryRow("SHOW MASTER STATUS").Scan(&b.File, &b.Position, &doDB, &ignoreDB); err != nil {
+		t.Fatalf("SHOW MASTER STATUS: %v", err)
+	}
+	if err := db.QueryRow("SELECT @@gtid_binlog_pos").Scan(&b.GTID); err != nil {
+		t.Fatal(err)
+	}
+	return &b
+}
+
 func checkArtifact(t *testing.T, d *Dumper, art *job.Artifact, man *job.Manifest, compression string) {
 	t.Helper()
 	stored, err := os.ReadFile(art.Path)
@@ -140,6 +268,7 @@ type wantManifest struct {
 	path, compression, consistency string
 	level                          int
 	flags                          []string
+	binlog                         *job.BinlogPosition
 }
 
 func checkManifest(t *testing.T, m *testenv.MariaDB, man *job.Manifest, raw []byte, w wantManifest) {
@@ -159,6 +288,9 @@ func checkManifest(t *testing.T, m *testenv.MariaDB, man *job.Manifest, raw []by
 	}
 	if !reflect.DeepEqual(man.Flags, w.flags) {
 		t.Errorf("Flags = %q, want %q", man.Flags, w.flags)
+	}
+	if !sameBinlog(man.Binlog, w.binlog) {
+		t.Errorf("Binlog = %+v, want %+v", man.Binlog, w.binlog)
 	}
 	out, _ := exec.Command("mariadb-dump", "--version").Output()
 	if man.ToolVersion == "" || !strings.Contains(string(out), strings.Fields(man.ToolVersion)[0]) {

@@ -12,6 +12,7 @@ import (
 
 	"gravedancer/internal/job"
 	"gravedancer/internal/store"
+	"gravedancer/internal/testenv"
 )
 
 // The tests in this file run shell scripts in place of mariadb-dump, to
@@ -275,5 +276,101 @@ func TestBadOptions(t *testing.T) {
 				t.Errorf("spool holds %v", files)
 			}
 		})
+	}
+}
+
+// fakeBinlogDump is fakeDump with the coordinates mariadb-dump 10.11 writes
+// with --master-data=2 --gtid: the file and position before the first
+// database, the GTID position after the last.
+var fakeBinlogDump = strings.Replace(fakeDump, "--\n-- Current Database: `shop`",
+	"-- CHANGE MASTER TO MASTER_USE_GTID=slave_pos;\n\n"+
+		"-- CHANGE MASTER TO MASTER_LOG_FILE='mysql-bin.000003', MASTER_LOG_POS=1234;\n\n"+
+		"--\n-- Current Database: `shop`", 1) +
+	"-- The deferred gtid setting for slave corresponding to the master-data CHANGE-MASTER follows\n\n" +
+	"-- Preferably use GTID to start replication from GTID position:\n\n" +
+	"-- SET GLOBAL gtid_slave_pos='0-1-42';\n"
+
+func TestFakeToolBinlog(t *testing.T) {
+	failed := func(context.Context, Source) (bool, error) { return false, errors.New("Error 1045: Access denied") }
+	coords := &job.BinlogPosition{File: "mysql-bin.000003", Position: 1234, GTID: "0-1-42"}
+	tests := []struct {
+		name        string
+		consistency string
+		extra       []string
+		probe       binlogProbe
+		stdout      string
+		wantFlags   []string // after --default-character-set=binary
+		wantBinlog  *job.BinlogPosition
+	}{
+		{"binlog on", "", []string{"--net-buffer-length=16384"}, binlogOn, fakeBinlogDump,
+			[]string{"--single-transaction", "--quick", "--master-data=2", "--gtid", "--net-buffer-length=16384"}, coords},
+		{"binlog on, lock-all", "lock-all", nil, binlogOn, fakeBinlogDump,
+			[]string{"--lock-all-tables", "--master-data=2", "--gtid"}, coords},
+		{"binlog off", "", nil, binlogOff, fakeDump,
+			[]string{"--single-transaction", "--quick"}, nil},
+		{"check failed", "", nil, failed, fakeDump,
+			[]string{"--single-transaction", "--quick"}, nil},
+		{"consistency none", "none", nil, binlogOn, fakeDump,
+			nil, nil},
+		{"operator's own --master-data", "", []string{"--master-data=2"}, binlogOn, fakeBinlogDump,
+			[]string{"--single-transaction", "--quick", "--master-data=2"}, coords},
+		{"operator's own --dump-slave", "", []string{"--dump-slave=2"}, binlogOn, fakeDump,
+			[]string{"--single-transaction", "--quick", "--dump-slave=2"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tool := fakeTool(t, tt.stdout+fakeFooter, "exit 0")
+			d := newDumper(t, Options{Tool: tool, Consistency: tt.consistency, ExtraFlags: tt.extra})
+			d.probe = tt.probe
+			_, m, err := d.Dump(context.Background(), Source{Region: "R1", Host: "db.example", User: "u", Password: "pw"}, "run")
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := append([]string{"--all-databases", "--routines", "--events", "--triggers", "--default-character-set=binary"}, tt.wantFlags...)
+			if got := fakeArgs(t, tool); !reflect.DeepEqual(got, want) {
+				t.Errorf("tool ran with %q\nwant %q", got, want)
+			}
+			if want := append([]string{"--defaults-extra-file=<redacted>"}, want...); !reflect.DeepEqual(m.Flags, want) {
+				t.Errorf("manifest Flags = %q\nwant %q", m.Flags, want)
+			}
+			if !reflect.DeepEqual(m.Binlog, tt.wantBinlog) {
+				t.Errorf("manifest Binlog = %+v, want %+v", m.Binlog, tt.wantBinlog)
+			}
+			onDisk, err := os.ReadFile(store.ManifestPath(d.Spool.ArtifactPath("R1", testStart, "gzip")))
+			if err != nil {
+				t.Fatal(err)
+			}
+			decoded, err := job.DecodeManifest(onDisk)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(decoded.Binlog, tt.wantBinlog) {
+				t.Errorf("manifest on disk: Binlog = %+v, want %+v", decoded.Binlog, tt.wantBinlog)
+			}
+		})
+	}
+}
+
+// TestFakeToolBinlogCheckUnreachable runs the real binary log check against
+// an address nobody listens on: the check fails, and the dump goes ahead
+// without coordinates instead of failing with it.
+func TestFakeToolBinlogCheckUnreachable(t *testing.T) {
+	host, port := splitAddr(t, testenv.DeadAddr(t))
+	tool := fakeTool(t, fakeDump+fakeFooter, "exit 0")
+	d := newDumper(t, Options{Tool: tool})
+	d.probe = nil
+	if on, err := binlogReadable(context.Background(), Source{Host: host, Port: port, User: "u", Password: "pw"}); on || err == nil {
+		t.Fatalf("binlogReadable on a dead address = %v, %v; want an error", on, err)
+	}
+	_, m, err := d.Dump(context.Background(), Source{Region: "R1", Host: host, Port: port, User: "u", Password: "pw"}, "run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"--all-databases", "--routines", "--events", "--triggers", "--default-character-set=binary", "--single-transaction", "--quick"}
+	if got := fakeArgs(t, tool); !reflect.DeepEqual(got, want) {
+		t.Errorf("tool ran with %q\nwant %q", got, want)
+	}
+	if m.Binlog != nil {
+		t.Errorf("Binlog = %+v, want none", m.Binlog)
 	}
 }

@@ -1,6 +1,7 @@
 package dumper
 
 import (
+	"context"
 	"crypto/md5"
 	"crypto/sha256"
 	"encoding/hex"
@@ -30,7 +31,7 @@ func newDumper(t *testing.T, opts Options) *Dumper {
 	}
 	var mu sync.Mutex
 	n := 0
-	return &Dumper{
+	d := &Dumper{
 		Spool: &store.Spool{Dir: t.TempDir()},
 		Opts:  opts,
 		Now: func() time.Time {
@@ -40,7 +41,19 @@ func newDumper(t *testing.T, opts Options) *Dumper {
 			return testStart.Add(time.Duration(n-1) * time.Second)
 		},
 	}
+	if opts.Tool != "" {
+		// A fake tool stands in for a server that does not exist: asking
+		// that server about its binary log would only send its made-up host
+		// name to DNS. Tests of the check set d.probe themselves.
+		d.probe = binlogOff
+	}
+	return d
 }
+
+// binlogOff and binlogOn are probes for a source without and with a
+// binary log.
+func binlogOff(context.Context, Source) (bool, error) { return false, nil }
+func binlogOn(context.Context, Source) (bool, error)  { return true, nil }
 
 // spoolFiles lists the regular files in the spool, relative to it.
 func spoolFiles(t *testing.T, d *Dumper) []string {
@@ -140,12 +153,27 @@ func decompress(t *testing.T, path, compression string) []byte {
 	return b
 }
 
+// fakeArgs returns the arguments the fake tool at path was last run with,
+// after the defaults file.
+func fakeArgs(t *testing.T, path string) []string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(filepath.Dir(path), "args"))
+	if err != nil {
+		t.Fatalf("the fake tool recorded no arguments: %v", err)
+	}
+	return strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+}
+
 func sha256Hex(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToString(s[:]) }
 func md5Hex(b []byte) string    { s := md5.Sum(b); return hex.EncodeToString(s[:]) }
 
-// fakeTool writes an executable shell script standing in for the dump tool:
-// it checks that its first argument is the defaults file, prints stdout,
-// then runs tail (shell code, e.g. "exit 2").
+// fakeVersion is what the fake tool answers to --no-defaults --version.
+const fakeVersion = "fake-dump  Ver 10.19 Distrib 10.11.19-MariaDB, for debian-linux-gnu (x86_64)"
+
+// fakeTool writes an executable shell script standing in for the dump tool.
+// Asked for its version, it gives fakeVersion. Otherwise it checks that its
+// first argument is the defaults file, records its arguments (fakeArgs),
+// prints stdout, then runs tail (shell code, e.g. "exit 2").
 func fakeTool(t *testing.T, stdout, tail string) string {
 	t.Helper()
 	dir := t.TempDir()
@@ -154,7 +182,9 @@ func fakeTool(t *testing.T, stdout, tail string) string {
 		t.Fatal(err)
 	}
 	script := "#!/bin/sh\n" +
+		"if [ \"$1 $2\" = \"--no-defaults --version\" ]; then echo '" + fakeVersion + "'; exit 0; fi\n" +
 		"case \"$1\" in --defaults-extra-file=*) ;; *) echo \"fake: first argument is $1\" >&2; exit 64;; esac\n" +
+		"shift; printf '%s\\n' \"$@\" > '" + filepath.Join(dir, "args") + "'\n" +
 		"cat '" + data + "'\n" + tail + "\n"
 	path := filepath.Join(dir, "fake-dump")
 	if err := os.WriteFile(path, []byte(script), 0o755); err != nil {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"reflect"
 	"strings"
 	"syscall"
 	"testing"
@@ -168,4 +169,45 @@ func dumpOfSize(body []byte, size int) []byte {
 		raw = append(raw, bytes.Repeat([]byte("\n"), rem)...)
 	}
 	return raw
+}
+
+func TestCoordinateFlags(t *testing.T) {
+	mariadb := []string{"--master-data=2", "--gtid"}
+	source := []string{"--source-data=2"}
+	master := []string{"--master-data=2"}
+	tests := []struct {
+		version string
+		want    []string
+	}{
+		{"mariadb-dump  Ver 10.19 Distrib 10.11.19-MariaDB, for debian-linux-gnu (x86_64)", mariadb},
+		{"mysqldump  Ver 10.19 Distrib 10.11.19-MariaDB, for debian-linux-gnu (x86_64)", mariadb},
+		{"mariadb-dump from 11.4.2-MariaDB, client 10.19 for linux-systemd (x86_64)", mariadb},
+		{"mysqldump  Ver 8.0.36 for Linux on x86_64 (MySQL Community Server - GPL)", source},
+		{"mysqldump  Ver 8.0.26 for Linux on x86_64 (MySQL Community Server - GPL)", source},
+		{"mysqldump  Ver 8.4.0 for Linux on x86_64 (MySQL Community Server - GPL)", source},
+		{"mysqldump  Ver 8.0.46-37 for Linux on x86_64 (Percona Server (GPL), Release '37', Revision 'a1b2')", source},
+		{"mysqldump  Ver 8.0.25 for Linux on x86_64 (MySQL Community Server - GPL)", master},
+		{"mysqldump  Ver 10.13 Distrib 5.7.44, for Linux (x86_64)", master},
+		{"mysqldump  Ver 10.13 Distrib 8.0.36, for Linux (x86_64)", source},
+		{"", master},
+		{"something else entirely", master},
+	}
+	for _, tt := range tests {
+		if got := coordinateFlags(tt.version); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("coordinateFlags(%q) = %q, want %q", tt.version, got, tt.want)
+		}
+	}
+}
+
+func TestToolVersion(t *testing.T) {
+	if got := toolVersion(context.Background(), fakeTool(t, "", "exit 0")); got != fakeVersion {
+		t.Errorf("toolVersion(fake) = %q, want %q", got, fakeVersion)
+	}
+	failing := fakeTool(t, "", "exit 0")
+	if err := os.WriteFile(failing, []byte("#!/bin/sh\necho 'mariadb-dump: unknown option' >&2\nexit 7\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if got := toolVersion(context.Background(), failing); got != "" {
+		t.Errorf("toolVersion(failing tool) = %q, want \"\"", got)
+	}
 }

@@ -2,6 +2,7 @@ package job
 
 import (
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -76,5 +77,58 @@ func TestManifestRoundTrip(t *testing.T) {
 	}
 	if _, err := DecodeManifest([]byte(`{"v":7}`)); !errors.Is(err, ErrMalformed) {
 		t.Errorf("future manifest: %v", err)
+	}
+}
+
+func TestManifestBinlogRoundTrip(t *testing.T) {
+	tests := []struct {
+		name string
+		in   *BinlogPosition
+	}{
+		{"none", nil},
+		{"mariadb", &BinlogPosition{File: "mysql-bin.000003", Position: 1234, GTID: "0-1-42,1-2-7"}},
+		{"mysql", &BinlogPosition{File: "binlog.000002", Position: 157, GTID: "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5"}},
+		{"no gtid", &BinlogPosition{File: "mysql-bin.000001", Position: 4}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			data := EncodeManifest(&Manifest{V: Version, Region: "R", Binlog: tt.in})
+			if got := strings.Contains(string(data), `"binlog"`); got != (tt.in != nil) {
+				t.Errorf("encoded manifest mentions binlog = %v, want %v:\n%s", got, tt.in != nil, data)
+			}
+			if got := strings.Contains(string(data), `"gtid"`); got != (tt.in != nil && tt.in.GTID != "") {
+				t.Errorf("encoded manifest mentions gtid = %v:\n%s", got, data)
+			}
+			got, err := DecodeManifest(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got.Binlog, tt.in) {
+				t.Errorf("Binlog = %+v, want %+v", got.Binlog, tt.in)
+			}
+		})
+	}
+}
+
+// TestManifestBinlogCompat checks that a manifest written before the binlog
+// field still decodes, and that the strict decoder still refuses unknown
+// fields inside it.
+func TestManifestBinlogCompat(t *testing.T) {
+	old := `{"v":1,"run":"r","region":"R","source":"h:3306","file":"a.sql.gz","started":"2026-03-14T01:59:26Z",` +
+		`"finished":"2026-03-14T01:59:27Z","tool":"mariadb-dump","tool_version":"10.19","flags":["--all-databases"],` +
+		`"consistency":"single-transaction","server_version":"10.11.19-MariaDB","header":"MariaDB dump",` +
+		`"footer":"-- Dump completed","sandbox":true,"raw_bytes":10,"raw_sha256":"ab","md5":"cd","bytes":5,` +
+		`"sha256":"ef","compression":"gzip","level":6,"databases":["a"],"tables":[{"database":"a","table":"t","rows":2}],` +
+		`"statements":9,"views":0,"triggers":0,"routines":0,"events":0}`
+	m, err := DecodeManifest([]byte(old))
+	if err != nil {
+		t.Fatalf("manifest without binlog: %v", err)
+	}
+	if m.Binlog != nil || m.Rows() != 2 {
+		t.Errorf("Binlog = %+v, rows %d; want nil, 2", m.Binlog, m.Rows())
+	}
+	bad := `{"v":1,"region":"R","binlog":{"file":"f","position":4,"pos":4}}`
+	if _, err := DecodeManifest([]byte(bad)); !errors.Is(err, ErrMalformed) || !strings.Contains(err.Error(), "unknown field") {
+		t.Errorf("unknown field in binlog: err = %v, want ErrMalformed", err)
 	}
 }

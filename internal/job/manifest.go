@@ -42,6 +42,32 @@ type Manifest struct {
 	Triggers   int          `json:"triggers"`
 	Routines   int          `json:"routines"`
 	Events     int          `json:"events"`
+
+	// Binlog is where the source's binary log stood at the dump's
+	// consistent snapshot, for rolling a restore forward with mysqlbinlog.
+	// It is nil when the source writes no binary log, when its state could
+	// not be read before the dump, with consistency "none" (there is no
+	// snapshot to pin), and in manifests older than the field.
+	Binlog *BinlogPosition `json:"binlog,omitempty"`
+}
+
+// BinlogPosition is the source's binary log coordinates at the dump's
+// snapshot, as the tool wrote them in the dump (--master-data=2 or
+// --source-data=2). Replaying the source's binary log from there brings a
+// restored dump forward:
+//
+//	mysqlbinlog --start-position=Position File [later files…]
+//
+// or, by GTID, MariaDB's `mysqlbinlog --start-position=GTID` and MySQL's
+// `mysqlbinlog --exclude-gtids=GTID`.
+type BinlogPosition struct {
+	File     string `json:"file"`     // e.g. mysql-bin.000003
+	Position int64  `json:"position"` // byte offset in File
+	// GTID is the GTID state at the snapshot: MariaDB's gtid_slave_pos
+	// (e.g. "0-1-42", one entry per domain) or MySQL's gtid_executed set
+	// (e.g. "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5"). Empty when the
+	// dump carried none.
+	GTID string `json:"gtid,omitempty"`
 }
 
 // TableCount is a table's row count as seen in the dump's INSERT tuples.

@@ -66,14 +66,23 @@ func DefaultParallel(ctx context.Context, db *sql.DB) int {
 // tallies the rows of every INSERT that succeeded (see CheckLoaded); and an
 // error wrapping ErrEngineUnsupported, returned before anything reached the
 // server, says the dump is for the client (Loader) instead.
+//
+// It honours opt.Select (see Selection): an invalid one fails with an error
+// wrapping ErrInvalidSelection before anything is read or sent; a valid one
+// naming databases or tables the dump lacks restores what the dump has and
+// then fails with an error wrapping ErrNotInDump.
 func (e *Engine) Load(ctx context.Context, artifact, compression string, t Target, opt LoadOptions) (*LoadResult, error) {
 	res := &LoadResult{Method: MethodEngine, Loaded: map[TableName]int64{}}
+	if err := opt.Select.Validate(); err != nil {
+		return res, err
+	}
 	in, err := openArtifact(artifact, compression)
 	if err != nil {
 		return res, err
 	}
 	defer in.Close()
-	sc := sqldump.NewScanner(in, sqldump.Options{KeepText: true})
+	counted := &countingReader{r: in}
+	sc := sqldump.NewScanner(counted, sqldump.Options{KeepText: true})
 	first, firstErr := sc.Next()
 	if err := e.supported(sc, first, firstErr); err != nil {
 		return res, err
@@ -93,7 +102,8 @@ func (e *Engine) Load(ctx context.Context, artifact, compression string, t Targe
 	if err != nil {
 		return res, err
 	}
-	r := &engineRun{source: artifact, pool: p, opt: opt, res: res}
+	r := &engineRun{source: artifact, pool: p, opt: opt, res: res,
+		sel: newSelector(opt.Select), progress: newProgressTicker(opt.Progress, counted)}
 	err = r.run(ctx, sc, first, firstErr)
 	p.close()
 	if ctx.Err() != nil && err != nil {
@@ -141,7 +151,9 @@ var ErrEngineUnsupported = errors.New("restore engine cannot replay this dump")
 // CheckLoaded compares the engine's tally of inserted rows with the dump's
 // manifest, table by table (system schemas, which are never restored, left
 // out). It returns nil for a client load, which tallies nothing, and a
-// *CheckError naming the first table that differs.
+// *CheckError naming the first table that differs. It is for whole loads:
+// a load with a Selection restores only some of the manifest's tables,
+// possibly under another database name.
 func CheckLoaded(res *LoadResult, man *job.Manifest) error {
 	if res == nil || res.Loaded == nil {
 		return nil

@@ -21,9 +21,10 @@ const (
 
 // insertJob is one extended INSERT on its way to a connection.
 type insertJob struct {
-	text string
-	pos  Position
-	rows int64
+	text  string
+	pos   Position  // in the dump
+	table TableName // as restored, for the tally
+	rows  int64
 }
 
 // pool is the engine's connections: connection i is worker i's, and
@@ -41,6 +42,7 @@ type pool struct {
 	mu     sync.Mutex
 	err    error // the first failure
 	loaded map[TableName]int64
+	rows   atomic.Int64 // the sum of loaded, for Progress without the lock
 }
 
 // openPool opens n connections and gives each the session the mariadb
@@ -105,8 +107,9 @@ func (p *pool) work(c *sql.Conn) {
 				p.fail(err)
 			} else {
 				p.mu.Lock()
-				p.loaded[TableName{j.pos.Database, j.pos.Table}] += j.rows
+				p.loaded[j.table] += j.rows
 				p.mu.Unlock()
+				p.rows.Add(j.rows)
 			}
 		}
 		p.inflight.Done()

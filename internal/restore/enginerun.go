@@ -20,12 +20,13 @@ const (
 	routeSerial               // anything else: one connection, after a barrier
 )
 
-// routeOf decides how a statement is run.
-func routeOf(st *sqldump.Statement) route {
+// routeOf decides how a statement is run; the system schemas in allowed
+// are restored like user databases.
+func routeOf(st *sqldump.Statement, allowed map[string]bool) route {
 	switch {
 	case st.Kind == sqldump.KindDelimiter:
 		return routeClient
-	case skip(st):
+	case skipExcept(st, allowed):
 		return routeSkip
 	case st.Kind == sqldump.KindInsert && st.Rows > 0:
 		// Rows == 0 is INSERT … SELECT, which must see the complete
@@ -69,27 +70,39 @@ func containsFold(b []byte, upperWord string) bool {
 
 // engineRun feeds one dump to a pool.
 type engineRun struct {
-	source string
-	pool   *pool
-	opt    LoadOptions
-	res    *LoadResult
+	source   string
+	pool     *pool
+	opt      LoadOptions
+	res      *LoadResult
+	sel      *selector // nil: everything
+	progress *progressTicker
 }
 
 // run executes first (with firstErr, what the scanner returned for it) and
-// every statement after it, then waits for the last INSERTs.
+// every statement after it, waits for the last INSERTs, and reports
+// progress a last time.
 func (r *engineRun) run(ctx context.Context, sc *sqldump.Scanner, st *sqldump.Statement, err error) error {
+	err = r.finish(r.loop(ctx, sc, st, err))
+	if err == nil {
+		err = r.sel.missing()
+	}
+	r.progress.tick(true, r.res.Statements, r.pool.rows.Load)
+	return err
+}
+
+func (r *engineRun) loop(ctx context.Context, sc *sqldump.Scanner, st *sqldump.Statement, err error) error {
 	for ; ; st, err = sc.Next() {
 		if err == io.EOF {
-			break
+			return nil
 		}
 		if err != nil {
-			return r.finish(&LoadError{ExitCode: -1, Err: fmt.Errorf("artifact %s: %w", r.source, err), artifact: true})
+			return &LoadError{ExitCode: -1, Err: fmt.Errorf("artifact %s: %w", r.source, err), artifact: true}
 		}
 		if err := r.statement(ctx, st); err != nil {
-			return r.finish(err)
+			return err
 		}
+		r.progress.tick(false, r.res.Statements, r.pool.rows.Load)
 	}
-	return r.finish(nil)
 }
 
 // finish waits for the INSERTs in flight; the first failure wins.
@@ -101,7 +114,7 @@ func (r *engineRun) finish(err error) error {
 }
 
 func (r *engineRun) statement(ctx context.Context, st *sqldump.Statement) error {
-	rt := routeOf(st)
+	rt, tg := r.route(st)
 	switch rt {
 	case routeClient:
 		r.res.Statements++
@@ -110,17 +123,20 @@ func (r *engineRun) statement(ctx context.Context, st *sqldump.Statement) error 
 		r.res.Skipped++
 		return nil
 	}
-	r.res.noteDatabase(st.Database)
+	db := r.sel.restoredAs(st.Database)
+	if r.sel.covers(st.Database) {
+		r.res.noteDatabase(db)
+	}
 	r.res.Statements++
 	pos := Position{Line: st.Line, Offset: st.Offset, Database: st.Database, Table: st.Table}
+	text := r.sel.rewrite(st.Text, tg)
 	if rt == routeInsert {
 		// A copy: the scanner reuses st.Text for the next statement.
-		return r.pool.dispatch(insertJob{text: string(st.Text), pos: pos, rows: st.Rows})
+		return r.pool.dispatch(insertJob{text: string(text), pos: pos, table: TableName{db, st.Table}, rows: st.Rows})
 	}
 	if err := r.pool.barrier(); err != nil {
 		return err
 	}
-	text := st.Text
 	if r.opt.StripDefiners && hasDefiner(st.Kind) {
 		text = withoutDefiner(text)
 	}
@@ -131,4 +147,19 @@ func (r *engineRun) statement(ctx context.Context, st *sqldump.Statement) error 
 		return r.pool.execAll(string(text), pos)
 	}
 	return r.pool.execOne(string(text), pos)
+}
+
+// route decides how st is run, the selection included; tg, what st acts
+// on, is only read when there is a selection.
+func (r *engineRun) route(st *sqldump.Statement) (route, subject) {
+	r.sel.note(st)
+	rt := routeOf(st, r.sel.allowed())
+	if r.sel == nil || rt == routeClient || rt == routeSkip {
+		return rt, subject{}
+	}
+	tg := inspect(st)
+	if !r.sel.keeps(st, rt, tg) {
+		return routeSkip, tg
+	}
+	return rt, tg
 }

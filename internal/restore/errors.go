@@ -1,10 +1,29 @@
 package restore
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
+)
+
+// Errors about LoadOptions.Select.
+var (
+	// ErrInvalidSelection is wrapped by Selection.Validate, and by
+	// Engine.Load before it touches anything.
+	ErrInvalidSelection = errors.New("restore: invalid selection")
+	// ErrSelectNeedsEngine is returned by Loader.Load, before it reads the
+	// artifact or starts the client, for a load with a Selection: the
+	// client replays a dump whole, and restoring everything instead of
+	// what was asked could overwrite databases nobody meant to touch.
+	ErrSelectNeedsEngine = errors.New("restore: only the restore engine can restore part of a dump")
+	// ErrNotInDump is wrapped by Engine.Load when the load went through
+	// but the dump did not hold every database or table the selection
+	// names; the error lists them. What the dump did hold was restored,
+	// including the CREATE DATABASE of a database only named for a table
+	// the dump lacks.
+	ErrNotInDump = errors.New("restore: selected but not in the dump")
 )
 
 // maxErrorLine bounds the stderr line quoted in LoadError.Error.

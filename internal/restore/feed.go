@@ -28,6 +28,8 @@ type feeder struct {
 	line    int    // line of the client's input the next byte lands on
 	midLine bool   // that line already holds something
 	delim   string // the client's current delimiter
+
+	progress *progressTicker
 }
 
 func newFeeder(source string, w io.Writer, opt LoadOptions, res *LoadResult) *feeder {
@@ -63,6 +65,7 @@ func (f *feeder) run(ctx context.Context, s *sqldump.Scanner) error {
 		if err := f.statement(st); err != nil {
 			return err
 		}
+		f.progress.tick(false, f.res.Statements, noRows)
 	}
 	_ = f.w.Flush()
 	return f.out.err
@@ -133,6 +136,9 @@ func (f *feeder) newline() {
 	f.line++
 	f.midLine = false
 }
+
+// noRows is the client's row count: it tallies none.
+func noRows() int64 { return 0 }
 
 // stickyWriter keeps the first write error, so the feeder can write a whole
 // statement and check once.

@@ -21,14 +21,24 @@ func isSystem(db string) bool { return mysqlx.SystemSchema(strings.ToLower(db)) 
 // belongs to a system schema, or it changes the server's accounts, grants,
 // plugins or federated servers, which mariadb-dump --system=users (and
 // friends) writes into the last database's section.
-func skip(st *sqldump.Statement) bool {
-	return isSystem(st.Database) || serverWide(st.Text)
+func skip(st *sqldump.Statement) bool { return skipExcept(st, nil) }
+
+// skipExcept is skip with the system schemas in allowed (exact names)
+// treated as user databases: their sections, and CREATE/ALTER/DROP DATABASE
+// naming them, are not left out. Account, grant and plugin statements
+// still are, whatever section they are in.
+func skipExcept(st *sqldump.Statement, allowed map[string]bool) bool {
+	return isSystem(st.Database) && !allowed[st.Database] || serverWideExcept(st.Text, allowed)
 }
 
 // serverWide reports whether a statement changes the server rather than a
 // database: accounts, roles, grants, passwords, plugins, federated servers,
 // or a system schema as a whole (DROP/ALTER DATABASE mysql).
-func serverWide(text []byte) bool {
+func serverWide(text []byte) bool { return serverWideExcept(text, nil) }
+
+// serverWideExcept is serverWide, except that a statement about a whole
+// system schema named in allowed is not server-wide.
+func serverWideExcept(text []byte, allowed map[string]bool) bool {
 	t := lexer{b: text[:min(len(text), headLen)]}
 	switch t.word() {
 	case "GRANT", "REVOKE", "INSTALL", "UNINSTALL":
@@ -50,7 +60,7 @@ func serverWide(text []byte) bool {
 		case "DATABASE", "SCHEMA":
 			t.skipWords("IF", "NOT", "EXISTS")
 			name, ok := t.ident()
-			return ok && isSystem(name)
+			return ok && isSystem(name) && !allowed[name]
 		}
 	}
 	return false

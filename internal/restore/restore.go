@@ -79,23 +79,39 @@ type LoadOptions struct {
 	// without SET USER/SUPER can create them; they are then owned by that
 	// user. Off, the dump's definers are kept as they are.
 	StripDefiners bool
+	// Select restores only part of the dump; nil restores every user database (system schemas are always skipped unless named in Select.Databases).
+	// Only the Engine supports it: Loader.Load returns ErrSelectNeedsEngine.
+	// Engine.Load checks it with Selection.Validate before touching anything.
+	Select *Selection
+	// Progress, when set, is called from the loading goroutine about every 256 KiB of decompressed input and once at the end, with cumulative figures. It must return quickly.
+	// The last call, made once the run has ended (successfully or not),
+	// has every byte read and every row accepted. The client Loader
+	// reports Rows as 0: it tallies none.
+	Progress func(Progress)
 }
 
 // LoadResult is what a load sent and left out.
 type LoadResult struct {
-	Databases  []string // user databases the dump created/used, in order (system schemas excluded)
-	Statements int64    // statements sent, DELIMITER commands included
+	// Databases are the user databases the dump created/used, in order
+	// (system schemas excluded); with a Selection, the selected ones (a
+	// system schema too when selected), under the names they were restored
+	// as (Selection.Into).
+	Databases  []string
+	Statements int64 // statements sent, DELIMITER commands included
 	// Skipped counts statements dropped because they belong to a system
 	// schema (everything in its `-- Current Database:` section, the footer
-	// included when that section is the last) or change accounts, grants,
-	// plugins or federated servers. Statements+Skipped is every statement
-	// of the dump, the manifest's Statements.
+	// included when that section is the last), change accounts, grants,
+	// plugins or federated servers, or were left out by LoadOptions.Select.
+	// Statements+Skipped is every statement of the dump, the manifest's
+	// Statements.
 	Skipped int64
 
 	Method      string // MethodEngine or MethodClient
 	Connections int    // the engine's connections; 1 for the client
 	// Loaded is the engine's tally of rows per table, from the INSERTs
-	// the server accepted; nil from the client, which reports none.
+	// the server accepted; nil from the client, which reports none. It
+	// holds only restored tables, keyed by the names they were restored
+	// as (Selection.Into).
 	Loaded map[TableName]int64
 
 	seen map[string]bool // Databases, as a set
@@ -133,9 +149,13 @@ func (r *LoadResult) noteDatabase(db string) {
 // Errors: a failing client or an unreadable artifact is a *LoadError; a
 // canceled ctx kills the client's process group and returns an error
 // wrapping ctx.Err(). The result is returned even on error, so the caller
-// can drop the databases the load had begun to create.
+// can drop the databases the load had begun to create. A load with
+// opt.Select fails with ErrSelectNeedsEngine before anything happens.
 func (l *Loader) Load(ctx context.Context, artifact, compression string, t Target, opt LoadOptions) (*LoadResult, error) {
 	res := &LoadResult{Method: MethodClient, Connections: 1}
+	if opt.Select != nil {
+		return res, fmt.Errorf("%w: the mariadb client replays a dump whole; use the Engine", ErrSelectNeedsEngine)
+	}
 	in, err := openArtifact(artifact, compression)
 	if err != nil {
 		return res, err
@@ -156,8 +176,12 @@ func (l *Loader) Load(ctx context.Context, artifact, compression string, t Targe
 		return res, err
 	}
 	f := newFeeder(artifact, c.stdin, opt, res)
-	feedErr := f.run(c.feedCtx, sqldump.NewScanner(in, sqldump.Options{KeepText: true}))
-	return res, c.finish(ctx, feedErr)
+	counted := &countingReader{r: in}
+	f.progress = newProgressTicker(opt.Progress, counted)
+	feedErr := f.run(c.feedCtx, sqldump.NewScanner(counted, sqldump.Options{KeepText: true}))
+	err = c.finish(ctx, feedErr)
+	f.progress.tick(true, res.Statements, noRows)
+	return res, err
 }
 
 // writeDefaults puts the credentials in a 0600 file in TempDir, whose mode

@@ -31,6 +31,10 @@ type Summary struct {
 	// placeholder, then the real definition). Triggers, Routines and Events
 	// count CREATE statements, which mysqldump writes once per object.
 	Views, Triggers, Routines, Events int
+	// Binlog is the source's binary log position at the dump's snapshot
+	// when the tool wrote one (--master-data=2 / --source-data=2), with the
+	// GTID state if the dump carried it; nil otherwise.
+	Binlog *BinlogPosition
 }
 
 // Count consumes r to the end and returns the summary; it is the sink of an
@@ -51,14 +55,22 @@ func count(s *Scanner) (*Summary, error) {
 		}
 		if err != nil {
 			_, _ = io.Copy(io.Discard, s.br)
-			c.sum.Header = s.Header()
+			c.finish(s)
 			return c.sum, fmt.Errorf("sqldump: count: %w", err)
 		}
 		c.add(st)
 	}
-	c.sum.Header = s.Header()
+	c.finish(s)
 	c.sum.Footer, c.sum.HasFooter = s.Footer()
 	return c.sum, nil
+}
+
+// finish copies what the scanner gathered outside the statements.
+func (c *counter) finish(s *Scanner) {
+	c.sum.Header = s.Header()
+	if b, ok := s.Binlog(); ok {
+		c.sum.Binlog = &b
+	}
 }
 
 type tableKey struct{ db, table string }

@@ -94,6 +94,9 @@ type Scanner struct {
 	wordLen    int
 	phase      insertPhase
 	rows       int64
+	// wideChecked is set once the statement outgrew its kept prefix and
+	// was looked at for being SET @@GLOBAL.GTID_PURGED.
+	wideChecked bool
 
 	lineStart bool // only blanks since the last newline between statements
 	capture   bool // the open line comment is between statements
@@ -104,6 +107,8 @@ type Scanner struct {
 	header     Header
 	footer     Footer
 	hasFooter  bool
+	binlog     binlogState
+	started    bool         // a database section or a classified statement was seen
 	onDatabase func(string) // lets Count see Current Database sections
 }
 
@@ -139,6 +144,12 @@ func (s *Scanner) Header() Header { return s.header }
 // Footer returns the `-- Dump completed` line if it was the last thing seen;
 // it is meaningful once Next has returned io.EOF.
 func (s *Scanner) Footer() (Footer, bool) { return s.footer, s.hasFooter }
+
+// Binlog returns the source's binary log coordinates that the dump tool
+// wrote (see BinlogPosition); ok is false unless the dump named both a file
+// and a position. MariaDB's GTID comes after the last database, so the GTID
+// is complete only once Next has returned io.EOF.
+func (s *Scanner) Binlog() (pos BinlogPosition, ok bool) { return s.binlog.result() }
 
 // Next returns the next statement. It returns io.EOF after the last one, a
 // *SyntaxError for input the mysql client would reject (such as a string or
@@ -230,15 +241,36 @@ func (s *Scanner) lex(buf []byte) (int, lexResult) {
 }
 
 // keep appends statement bytes: all of them with KeepText, else only the
-// classification prefix.
+// classification prefix, or up to gtidCap of a SET @@GLOBAL.GTID_PURGED
+// statement, whose GTID set Binlog reports.
 func (s *Scanner) keep(b []byte) {
 	s.stmtLen += int64(len(b))
+	if !s.wideChecked && len(s.text)+len(b) > s.limit {
+		s.wideChecked = true
+		if !s.opt.KeepText && mayBeGTIDPurged(s.head(b)) {
+			s.limit = gtidCap
+		}
+	}
 	if room := s.limit - len(s.text); room > 0 {
 		s.text = append(s.text, b[:min(room, len(b))]...)
 	}
 	if s.opt.KeepText && s.stmtLen > int64(s.limit) {
 		s.err = fmt.Errorf("sql dump line %d: statement over %d bytes: %w", s.stmtLine, s.limit, ErrStatementTooLarge)
 	}
+}
+
+// head returns the first bytes of the statement, given the bytes b about
+// to be kept. It copies only in the rare case of a statement split across
+// reads right at its start.
+func (s *Scanner) head(b []byte) []byte {
+	const n = 32
+	switch {
+	case len(s.text) >= n:
+		return s.text
+	case len(s.text) == 0:
+		return b
+	}
+	return append(s.text[:len(s.text):len(s.text)], b[:min(len(b), n)]...)
 }
 
 // lexBetween skips whitespace between statements and dispatches on the first
@@ -351,6 +383,10 @@ func (s *Scanner) startStmt(i int) {
 	s.inExec, s.depth = false, 0
 	s.trackWords, s.firstSeen, s.inWord, s.wordLen = true, false, false, 0
 	s.phase, s.rows = phaseBefore, 0
+	s.wideChecked = false
+	if !s.opt.KeepText {
+		s.limit = prefixCap
+	}
 }
 
 // lexStmt is the hot loop: normal (unquoted) text inside a statement.
@@ -595,10 +631,11 @@ func (s *Scanner) endLineComment() {
 	if s.emitted == 0 {
 		s.header.parseLine(c)
 	}
+	s.binlog.comment(c, s.started)
 }
 
 func (s *Scanner) setDatabase(db string) {
-	s.curDB = db
+	s.curDB, s.started = db, true
 	if s.onDatabase != nil {
 		s.onDatabase(db)
 	}
@@ -673,6 +710,7 @@ func (s *Scanner) emit(delim string) (*Statement, error) {
 			return nil, err
 		}
 		st.Kind, st.Delimiter, st.Database = KindDelimiter, s.delimStr, s.curDB
+		s.started = true
 	} else {
 		c := classify(prefix, s.stmtLen > int64(len(prefix)))
 		st.Kind, st.Table, st.Name, st.Database = c.kind, c.table, c.name, s.curDB
@@ -684,6 +722,12 @@ func (s *Scanner) emit(delim string) (*Statement, error) {
 		}
 		if c.kind == KindInsert {
 			st.Rows = s.rows
+		}
+		if c.kind != KindOther {
+			s.started = true
+		} else if !s.binlog.hasGTID && len(prefix) > 3 && eqUpper(prefix[:3], "SET") && isSpace(prefix[3]) {
+			// MySQL writes its GTID set as a statement, not a comment.
+			s.binlog.statement(s.text, s.stmtLen > int64(len(s.text)), s.started)
 		}
 	}
 	if s.opt.KeepText {
