@@ -232,13 +232,344 @@ func runConformance(t *testing.T, newTarget func(t *testing.T) target) {
 			before.check(t)
 		})
 	}
+
+	runListFetch(t, newTarget, probe)
+}
+
+// shipped is an artifact a test shipped, with the bytes its local files
+// held (the test may remove them, as retention prunes the spool).
+type shipped struct {
+	a                  Artifact
+	r                  Receipt
+	data, manifestData []byte
+}
+
+// shipFor ships a to tg and remembers what it sent.
+func shipFor(t *testing.T, tg target, a Artifact) shipped {
+	t.Helper()
+	r, err := tg.sh.Ship(context.Background(), a)
+	if err != nil {
+		t.Fatalf("Ship %s: %v", filepath.Base(a.Path), err)
+	}
+	s := shipped{a: a, r: r}
+	if s.data, err = os.ReadFile(a.Path); err != nil {
+		t.Fatal(err)
+	}
+	if s.manifestData, err = os.ReadFile(a.ManifestPath); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// pruneLocal removes the spool copy, so whatever comes back must come from
+// the target.
+func (s shipped) pruneLocal(t *testing.T) {
+	t.Helper()
+	for _, p := range []string{s.a.Path, s.a.ManifestPath} {
+		if err := os.Remove(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// checkRemote compares one listed copy with what was shipped.
+func checkRemote(t *testing.T, name string, got Remote, want shipped) {
+	t.Helper()
+	base := filepath.Base(want.a.Path)
+	if got.Target != name {
+		t.Errorf("%s: Target = %q, want %q", base, got.Target, name)
+	}
+	if got.Location != want.r.Location {
+		t.Errorf("%s: Location = %q, want Ship's %q", base, got.Location, want.r.Location)
+	}
+	if got.Region != want.a.Region {
+		t.Errorf("%s: Region = %q, want %q", base, got.Region, want.a.Region)
+	}
+	if !got.Time.Equal(want.a.Time) {
+		t.Errorf("%s: Time = %v, want %v", base, got.Time, want.a.Time)
+	}
+	if got.Bytes != want.a.Bytes {
+		t.Errorf("%s: Bytes = %d, want %d", base, got.Bytes, want.a.Bytes)
+	}
+	switch m := got.Manifest; {
+	case m == nil:
+		t.Errorf("%s: Manifest = nil, want the shipped manifest", base)
+	case m.SHA256 != want.a.SHA256 || m.File != base || m.Region != want.a.Region || m.Bytes != want.a.Bytes:
+		t.Errorf("%s: Manifest = {sha256 %s file %s region %s bytes %d}, want {%s %s %s %d}",
+			base, m.SHA256, m.File, m.Region, m.Bytes, want.a.SHA256, base, want.a.Region, want.a.Bytes)
+	}
+}
+
+// checkFetched requires Fetch's two files to be byte-identical to what was
+// shipped, under the original base names, and to be all dir holds.
+func checkFetched(t *testing.T, dir, art, man string, want shipped) {
+	t.Helper()
+	for _, f := range []struct {
+		got, wantName string
+		want          []byte
+	}{
+		{art, filepath.Base(want.a.Path), want.data},
+		{man, filepath.Base(want.a.ManifestPath), want.manifestData},
+	} {
+		if f.got != filepath.Join(dir, f.wantName) {
+			t.Errorf("Fetch returned %q, want %q", f.got, filepath.Join(dir, f.wantName))
+			continue
+		}
+		b, err := os.ReadFile(f.got)
+		if err != nil {
+			t.Errorf("fetched file: %v", err)
+			continue
+		}
+		if !bytes.Equal(b, f.want) {
+			t.Errorf("fetched %s differs from the shipped file (%d bytes, want %d)", f.wantName, len(b), len(f.want))
+		}
+	}
+	wantDir(t, dir, filepath.Base(want.a.Path), filepath.Base(want.a.ManifestPath))
+}
+
+// wantDir requires dir to hold exactly names (none: empty). Fetch leaves
+// no scratch directory behind when it returns, whatever the outcome.
+func wantDir(t *testing.T, dir string, names ...string) {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range ents {
+		got = append(got, e.Name())
+	}
+	sort.Strings(got)
+	sort.Strings(names)
+	if strings.Join(got, "\n") != strings.Join(names, "\n") {
+		t.Errorf("local dir holds %q, want %q", got, names)
+	}
+}
+
+// runListFetch checks the Lister and Fetcher contracts of the targets that
+// implement them: what Ship put there is listed and comes back intact. The
+// cases after the first share one target holding two shipped copies (each
+// restores any switch it flips), since shipping over ssh costs seconds.
+func runListFetch(t *testing.T, newTarget func(t *testing.T) target, probe target) {
+	_, canList := probe.sh.(Lister)
+	_, canFetch := probe.sh.(Fetcher)
+	if !canList && !canFetch {
+		return
+	}
+	canPut, canHang := probe.put != nil, probe.hang != nil
+	newer := time.Date(2024, 3, 15, 2, 0, 7, 0, time.Local)
+	older := time.Date(2024, 3, 14, 23, 30, 0, 0, time.Local) // the day before: another dated directory
+
+	if canList {
+		t.Run("ListEmptyTarget", func(t *testing.T) {
+			tg := newTarget(t)
+			for _, region := range []string{"", "eu-west's"} {
+				got, err := tg.sh.(Lister).List(context.Background(), region)
+				if err != nil || len(got) != 0 {
+					t.Errorf("List(%q) on an empty target = %v, %v; want empty, nil", region, got, err)
+				}
+			}
+		})
+	}
+
+	t.Run("ListFetch", func(t *testing.T) {
+		tg := newTarget(t)
+		ships := []shipped{
+			shipFor(t, tg, makeArtifactAt(t, "eu-west's", newer)),
+			shipFor(t, tg, makeArtifactAt(t, "us-east", older)),
+		}
+		for _, s := range ships {
+			s.pruneLocal(t)
+		}
+		fetcher, _ := tg.sh.(Fetcher)
+
+		if l, ok := tg.sh.(Lister); ok {
+			t.Run("List", func(t *testing.T) {
+				cases := []struct {
+					name, region string
+					want         []int // indexes into ships, oldest first
+				}{
+					{"every region", "", []int{1, 0}},
+					{"one region", "eu-west's", []int{0}},
+					{"a region's prefix is not that region", "eu", nil},
+					{"no such region", "nowhere", nil},
+				}
+				for _, tc := range cases {
+					began := time.Now()
+					got, err := l.List(context.Background(), tc.region)
+					if err != nil {
+						t.Fatalf("%s: List(%q): %v", tc.name, tc.region, err)
+					}
+					t.Logf("%s: List(%q): %d copies in %v", tg.sh.Name(), tc.region, len(got), time.Since(began).Round(time.Millisecond))
+					if len(got) != len(tc.want) {
+						t.Errorf("%s: List(%q) returned %d copies, want %d: %+v", tc.name, tc.region, len(got), len(tc.want), got)
+						continue
+					}
+					for i, w := range tc.want {
+						checkRemote(t, tg.sh.Name(), got[i], ships[w])
+					}
+				}
+			})
+		}
+
+		if fetcher == nil {
+			return
+		}
+
+		t.Run("Fetch", func(t *testing.T) {
+			for _, s := range ships {
+				dir := t.TempDir()
+				began := time.Now()
+				art, man, err := fetcher.Fetch(context.Background(), s.r.Location, dir)
+				if err != nil {
+					t.Fatalf("Fetch(%q): %v", s.r.Location, err)
+				}
+				t.Logf("%s: fetched %d bytes in %v", tg.sh.Name(), s.a.Bytes, time.Since(began).Round(time.Millisecond))
+				checkFetched(t, dir, art, man, s)
+			}
+		})
+
+		t.Run("FetchUnknownLocation", func(t *testing.T) {
+			s := ships[0]
+			base := filepath.Base(s.a.Path)
+			sp := &store.Spool{Dir: t.TempDir()}
+			replace := func(name string) string { return strings.Replace(s.r.Location, base, name, 1) }
+			cases := []struct{ name, location string }{
+				{"never shipped", replace(filepath.Base(sp.ArtifactPath(s.a.Region, newer.Add(time.Hour), "gzip")))},
+				{"another compression", replace(strings.TrimSuffix(base, ".sql.gz") + ".sql.zst")},
+				{"a manifest, not an artifact", replace(filepath.Base(s.a.ManifestPath))},
+				{"not an artifact name", replace("notes.txt")},
+				{"empty", ""},
+			}
+			if canPut {
+				// An artifact whose manifest never arrived is an interrupted
+				// ship, not a copy the target holds. It goes to a day of its
+				// own, away from the shipped copies.
+				when := newer.Add(48 * time.Hour)
+				orphan := filepath.Base(sp.ArtifactPath(s.a.Region, when, "gzip"))
+				tg.put(t, Artifact{Time: when}, orphan, []byte("half a ship"))
+				cases = append(cases, struct{ name, location string }{"artifact without its manifest", replace(orphan)})
+				if l, ok := tg.sh.(Lister); ok {
+					got, err := l.List(context.Background(), s.a.Region)
+					if err != nil || len(got) != 1 || got[0].Location != s.r.Location {
+						t.Errorf("List beside an orphan artifact = %+v, %v; want only %s", got, err, s.r.Location)
+					}
+				}
+			}
+			for _, tc := range cases {
+				dir := t.TempDir()
+				_, _, err := fetcher.Fetch(context.Background(), tc.location, dir)
+				if !errors.Is(err, ErrNotFound) {
+					t.Errorf("%s: Fetch(%q): err = %v, want ErrNotFound", tc.name, tc.location, err)
+				} else if !strings.Contains(err.Error(), tg.sh.Name()) {
+					t.Errorf("%s: error %q does not name the target %s", tc.name, err, tg.sh.Name())
+				}
+				wantDir(t, dir)
+			}
+		})
+
+		t.Run("FetchCanceledBeforeStart", func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			dir := t.TempDir()
+			began := time.Now()
+			_, _, err := fetcher.Fetch(ctx, ships[0].r.Location, dir)
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("Fetch with a canceled ctx: err = %v, want context.Canceled", err)
+			}
+			if d := time.Since(began); d > 2*time.Second {
+				t.Errorf("Fetch with a canceled ctx took %v", d)
+			}
+			wantDir(t, dir)
+		})
+
+		t.Run("FetchFailingTarget", func(t *testing.T) {
+			s := ships[0]
+			tg.fail(true)
+			t.Cleanup(func() { tg.fail(false) })
+			dir := t.TempDir()
+			_, _, err := fetcher.Fetch(context.Background(), s.r.Location, dir)
+			if err == nil {
+				t.Fatal("Fetch from a failing target succeeded")
+			}
+			t.Logf("%s: failing target: %v", tg.sh.Name(), err)
+			if errors.Is(err, ErrNotFound) {
+				t.Errorf("a failing target reported the copy as not found: %v", err)
+			}
+			for _, want := range []string{tg.sh.Name(), filepath.Base(s.a.Path)} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not name %s", err, want)
+				}
+			}
+			wantDir(t, dir)
+			tg.fail(false)
+			dir = t.TempDir()
+			art, man, err := fetcher.Fetch(context.Background(), s.r.Location, dir)
+			if err != nil {
+				t.Fatalf("Fetch after the target recovered: %v", err)
+			}
+			checkFetched(t, dir, art, man, s)
+		})
+
+		if canHang {
+			t.Run("FetchCancelAbortsPromptly", func(t *testing.T) {
+				s := ships[1]
+				tg.hang(true)
+				t.Cleanup(func() { tg.hang(false) })
+				const deadline = 500 * time.Millisecond
+				ctx, cancel := context.WithTimeout(context.Background(), deadline)
+				defer cancel()
+				dir := t.TempDir()
+				began := time.Now()
+				_, _, err := fetcher.Fetch(ctx, s.r.Location, dir)
+				took := time.Since(began)
+				t.Logf("%s: returned %v after its %v deadline: %v", tg.sh.Name(), (took - deadline).Round(time.Millisecond), deadline, err)
+				if !errors.Is(err, context.DeadlineExceeded) {
+					t.Errorf("err = %v, want context.DeadlineExceeded", err)
+				}
+				if took > deadline+3*time.Second {
+					t.Errorf("Fetch took %v to return after its deadline", took-deadline)
+				}
+				// An abandoned copy may still hold its scratch directory (a
+				// stuck file system releases it later), never a final name.
+				ents, err := os.ReadDir(dir)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, e := range ents {
+					if !store.IsTemp(e.Name()) {
+						t.Errorf("a canceled Fetch left %s", e.Name())
+					}
+				}
+				tg.hang(false)
+				dir = t.TempDir()
+				art, man, err := fetcher.Fetch(context.Background(), s.r.Location, dir)
+				if err != nil {
+					t.Fatalf("Fetch after the hang ended: %v", err)
+				}
+				checkFetched(t, dir, art, man, s)
+			})
+		}
+
+		t.Run("TargetUntouched", func(t *testing.T) {
+			// Listing and fetching wrote nothing where the copies live.
+			for _, s := range ships {
+				wantOnly(t, tg, s.a, false)
+			}
+		})
+	})
 }
 
 // makeArtifact writes a spool artifact of artifactSize random bytes and its
 // manifest, as the dump stage leaves them.
 func makeArtifact(t *testing.T, region string) Artifact {
 	t.Helper()
-	when := time.Date(2024, 3, 15, 2, 0, 7, 0, time.Local)
+	return makeArtifactAt(t, region, time.Date(2024, 3, 15, 2, 0, 7, 0, time.Local))
+}
+
+// makeArtifactAt is makeArtifact for a dump taken at when.
+func makeArtifactAt(t *testing.T, region string, when time.Time) Artifact {
+	t.Helper()
 	sp := &store.Spool{Dir: filepath.Join(t.TempDir(), "spool")}
 	p := sp.ArtifactPath(region, when, "gzip")
 	data := make([]byte, artifactSize)
@@ -433,10 +764,11 @@ func putLocal(dayDir func(Artifact) string) func(*testing.T, Artifact, string, [
 // --- scp ---
 
 // newSCPTarget ships into a fresh directory of sshd whose path holds spaces,
-// a quote and shell syntax, below a level that does not exist yet.
+// a quote, shell syntax and glob characters (scp globs remote sources),
+// below a level that does not exist yet.
 func newSCPTarget(t *testing.T, sshd *testenv.SSHD) target {
 	base := sshd.MkdirTemp(t, "it's a $(dir) ")
-	dir := filepath.Join(base, "ship `dir`")
+	dir := filepath.Join(base, "ship `dir` [1]*?")
 	s := &SCP{Host: sshd.Host, Port: sshd.Port, User: sshd.User, Dir: dir, KeyFile: sshd.KeyFile, KnownHosts: sshd.KnownHosts, Timeout: time.Minute}
 	notDir := filepath.Join(base, "a file")
 	if err := os.WriteFile(notDir, nil, 0o644); err != nil {
@@ -499,30 +831,32 @@ func blackHolePort(t *testing.T) int {
 
 // --- netbackup ---
 
-// fakeNB is a fake bpbackup set up for one test.
+// fakeNB is a fake bpbackup and bprestore set up for one test.
 type fakeNB struct {
 	bin     string // wrapper script to use as NetBackup.Bin
+	restore string // bprestore wrapper beside bin, found by default
 	vault   string
 	log     string
-	record  string // argument lines, tab-separated
-	ctl     string // "fail", "fail-manifest" and "hang" files switch behaviour
-	hangPID string
+	record  string // bpbackup's argument lines, tab-separated
+	// restoreRecord holds bprestore's argument lines, each followed by the
+	// lines of its rename file.
+	restoreRecord string
+	ctl           string // "fail", "fail-manifest" and "hang" files switch behaviour
+	hangPID       string
 }
 
 func newFakeNB(t *testing.T) *fakeNB {
 	t.Helper()
-	fake, err := filepath.Abs(filepath.Join("testdata", "fake-bpbackup.sh"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	dir := t.TempDir()
 	f := &fakeNB{
-		bin:     filepath.Join(dir, "bpbackup"),
-		vault:   filepath.Join(dir, "vault"),
-		log:     filepath.Join(dir, "logs", "bpbackup.log"),
-		record:  filepath.Join(dir, "args"),
-		ctl:     filepath.Join(dir, "ctl"),
-		hangPID: filepath.Join(dir, "ctl", "hang.pid"),
+		bin:           filepath.Join(dir, "bpbackup"),
+		restore:       filepath.Join(dir, "bprestore"),
+		vault:         filepath.Join(dir, "vault"),
+		log:           filepath.Join(dir, "logs", "bpbackup.log"),
+		record:        filepath.Join(dir, "args"),
+		restoreRecord: filepath.Join(dir, "restore-args"),
+		ctl:           filepath.Join(dir, "ctl"),
+		hangPID:       filepath.Join(dir, "ctl", "hang.pid"),
 	}
 	for _, d := range []string{f.vault, f.ctl, filepath.Dir(f.log)} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
@@ -530,16 +864,28 @@ func newFakeNB(t *testing.T) *fakeNB {
 		}
 	}
 	q := shellQuote
-	wrapper := "#!/bin/sh\n" +
-		"export BPFAKE_VAULT=" + q(f.vault) + " BPFAKE_RECORD=" + q(f.record) + "\n" +
-		"export BPFAKE_EXPECT_POLICY=MariaDB BPFAKE_EXPECT_SCHEDULE=User BPFAKE_EXPECT_SERVER=nbu-master\n" +
-		"[ -e " + q(filepath.Join(f.ctl, "fail")) + " ] && export BPFAKE_FAIL=1\n" +
-		"[ -e " + q(filepath.Join(f.ctl, "hang")) + " ] && export BPFAKE_HANG=" + q(f.hangPID) + "\n" +
-		"if [ -e " + q(filepath.Join(f.ctl, "fail-manifest")) + " ]; then\n" +
+	// Both fakes obey the same switches, so "fail" and "hang" break the
+	// whole NetBackup client as a dead master server would.
+	wrapper := func(script, record, extra string) []byte {
+		fake, err := filepath.Abs(filepath.Join("testdata", script))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return []byte("#!/bin/sh\n" +
+			"export BPFAKE_VAULT=" + q(f.vault) + " BPFAKE_RECORD=" + q(record) + "\n" +
+			"export BPFAKE_EXPECT_POLICY=MariaDB BPFAKE_EXPECT_SCHEDULE=User BPFAKE_EXPECT_SERVER=nbu-master\n" +
+			"[ -e " + q(filepath.Join(f.ctl, "fail")) + " ] && export BPFAKE_FAIL=1\n" +
+			"[ -e " + q(filepath.Join(f.ctl, "hang")) + " ] && export BPFAKE_HANG=" + q(f.hangPID) + "\n" +
+			extra +
+			"exec bash " + q(fake) + ` "$@"` + "\n")
+	}
+	failManifest := "if [ -e " + q(filepath.Join(f.ctl, "fail-manifest")) + " ]; then\n" +
 		"  case \"${11}\" in *.manifest.json) export BPFAKE_FAIL=1 ;; esac\n" +
-		"fi\n" +
-		"exec bash " + q(fake) + ` "$@"` + "\n"
-	if err := os.WriteFile(f.bin, []byte(wrapper), 0o755); err != nil {
+		"fi\n"
+	if err := os.WriteFile(f.bin, wrapper("fake-bpbackup.sh", f.record, failManifest), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(f.restore, wrapper("fake-bprestore.sh", f.restoreRecord, ""), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	return f

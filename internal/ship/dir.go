@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"gravedancer/internal/job"
 	"gravedancer/internal/store"
 )
 
@@ -36,6 +37,9 @@ import (
 //   - When ctx ends, Ship returns at once even if the file system is stuck
 //     (a hung NFS server): the copy goes on in the background only until its
 //     next read or write returns, then removes its temp file.
+//
+// List and Fetch read the same layout back; they too return when ctx ends
+// even if the file system is stuck.
 type Dir struct {
 	Root string
 
@@ -84,14 +88,8 @@ func (d *Dir) ship(ctx context.Context, a Artifact) (Receipt, error) {
 		return Receipt{}, err
 	}
 	d.Root = root // d is the worker's own copy
-	fi, err := os.Stat(d.Root)
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-		return Receipt{}, fmt.Errorf("target directory %s does not exist (GD_SHIP_DIR; is it mounted?)", d.Root)
-	case err != nil:
-		return Receipt{}, fmt.Errorf("target directory %s: %w", d.Root, err)
-	case !fi.IsDir():
-		return Receipt{}, fmt.Errorf("target %s is not a directory (GD_SHIP_DIR)", d.Root)
+	if err := rootDir(d.Root); err != nil {
+		return Receipt{}, err
 	}
 	day := filepath.Join(d.Root, a.day())
 	if err := os.Mkdir(day, 0o750); err == nil {
@@ -217,6 +215,190 @@ func syncDir(dir string) error {
 	defer f.Close()
 	if err := f.Sync(); err != nil {
 		return fmt.Errorf("fsync dir %s: %w", dir, err)
+	}
+	return nil
+}
+
+// List implements Lister: it walks <Root>/<YYYY-MM-DD>/ for artifacts with
+// their manifest beside them. Locations are the absolute paths Ship
+// reports. A missing Root holds nothing; a Root that is not a directory or
+// cannot be read is an error. Like Ship, List returns when ctx ends even if
+// the file system is stuck.
+func (d *Dir) List(ctx context.Context, region string) ([]Remote, error) {
+	if d.Root == "" {
+		return nil, errors.New("dir list: root directory is not set (GD_SHIP_DIR)")
+	}
+	root, err := absPath(d.Root)
+	if err != nil {
+		return nil, fmt.Errorf("dir list %s: %w", d.Root, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("dir list %s: %w", root, context.Cause(ctx))
+	}
+	out, err := await(ctx, func() ([]Remote, error) { return listDir(ctx, root, region) }, nil)
+	if err != nil {
+		return nil, fmt.Errorf("dir list %s: %w", root, err)
+	}
+	return out, nil
+}
+
+func listDir(ctx context.Context, root, region string) ([]Remote, error) {
+	days, err := os.ReadDir(root)
+	if errors.Is(err, os.ErrNotExist) {
+		return []Remote{}, nil // nothing shipped here yet
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := []Remote{}
+	for _, day := range days {
+		if _, perr := time.Parse(dayLayout, day.Name()); !day.IsDir() || perr != nil {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, context.Cause(ctx)
+		}
+		dir := filepath.Join(root, day.Name())
+		files, err := os.ReadDir(dir)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range files {
+			r, t, ok := store.ParseName(f.Name())
+			if !ok || !f.Type().IsRegular() || (region != "" && r != region) {
+				continue
+			}
+			p := filepath.Join(dir, f.Name())
+			data, err := os.ReadFile(store.ManifestPath(p))
+			if errors.Is(err, os.ErrNotExist) {
+				continue // an interrupted ship: the manifest goes last
+			}
+			var m *job.Manifest
+			if err == nil {
+				m = decodeManifest(data)
+			}
+			fi, err := f.Info()
+			if err != nil {
+				continue // removed while we looked
+			}
+			out = append(out, Remote{Target: TargetDir, Location: p, Region: r, Time: t, Bytes: fi.Size(), Manifest: m})
+		}
+	}
+	sortRemotes(out)
+	return out, nil
+}
+
+// Fetch implements Fetcher. It copies <Root>/<date>/<name> and its manifest
+// into dir, where name is location's base name (so a path recorded under an
+// earlier mount point of the same share still resolves). A missing Root is
+// an error, not ErrNotFound: an unmounted share says nothing about the
+// copies on it.
+func (d *Dir) Fetch(ctx context.Context, location, dir string) (string, string, error) {
+	fail := func(err error) (string, string, error) {
+		return "", "", fmt.Errorf("dir fetch %s: %w", location, err)
+	}
+	if d.Root == "" {
+		return fail(errors.New("root directory is not set (GD_SHIP_DIR)"))
+	}
+	if err := ctx.Err(); err != nil {
+		return fail(context.Cause(ctx))
+	}
+	name, day, err := artifactName(location)
+	if err != nil {
+		return fail(err)
+	}
+	dst, err := fetchDir(dir)
+	if err != nil {
+		return fail(err)
+	}
+	root, err := absPath(d.Root)
+	if err != nil {
+		return fail(err)
+	}
+	stall := d.stall
+	tmp, err := await(ctx, func() (string, error) {
+		return fetchFromDir(ctx, root, filepath.Join(root, day, name), dst, stall)
+	}, func(tmp string) { _ = os.RemoveAll(tmp) })
+	if err != nil {
+		return fail(err)
+	}
+	art, man, err := commitFetched(tmp, dst, name)
+	if err != nil {
+		return fail(err)
+	}
+	return art, man, nil
+}
+
+// fetchFromDir copies src and its manifest into a new scratch directory in
+// dst and returns it; on error it removes it.
+func fetchFromDir(ctx context.Context, root, src, dst string, stall func()) (string, error) {
+	if err := rootDir(root); err != nil {
+		return "", err
+	}
+	srcs := []string{src, store.ManifestPath(src)}
+	for _, p := range srcs {
+		fi, err := os.Stat(p)
+		if errors.Is(err, os.ErrNotExist) {
+			return "", fmt.Errorf("%w: %s does not exist", ErrNotFound, p)
+		}
+		if err != nil {
+			return "", err
+		}
+		if !fi.Mode().IsRegular() {
+			return "", fmt.Errorf("%w: %s is not a regular file", ErrNotFound, p)
+		}
+	}
+	tmp, err := os.MkdirTemp(dst, fetchTempPrefix)
+	if err != nil {
+		return "", diskFull(err, dst)
+	}
+	for i, p := range srcs {
+		if err := copyOut(ctx, p, filepath.Join(tmp, filepath.Base(p)), i == 0, stall); err != nil {
+			_ = os.RemoveAll(tmp)
+			return "", err
+		}
+	}
+	return tmp, nil
+}
+
+// copyOut copies src to the new file dst. stall (tests only) runs once the
+// first file is created, like Ship's.
+func copyOut(ctx context.Context, src, dst string, first bool, stall func()) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
+	if err != nil {
+		return diskFull(err, dst)
+	}
+	defer out.Close()
+	if first && stall != nil {
+		stall()
+	}
+	if _, err := io.Copy(out, ctxReader{ctx, in}); err != nil {
+		if ctx.Err() != nil {
+			return context.Cause(ctx)
+		}
+		return diskFull(fmt.Errorf("copy %s to %s: %w", src, dst, err), dst)
+	}
+	if err := out.Close(); err != nil {
+		return diskFull(fmt.Errorf("close %s: %w", dst, err), dst)
+	}
+	return nil
+}
+
+// rootDir checks that the target directory is there, as Ship does.
+func rootDir(root string) error {
+	fi, err := os.Stat(root)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return fmt.Errorf("target directory %s does not exist (GD_SHIP_DIR; is it mounted?)", root)
+	case err != nil:
+		return fmt.Errorf("target directory %s: %w", root, err)
+	case !fi.IsDir():
+		return fmt.Errorf("target %s is not a directory (GD_SHIP_DIR)", root)
 	}
 	return nil
 }

@@ -3,8 +3,10 @@ package ship
 import (
 	"gravedancer/internal/proc"
 
+	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os/exec"
 	"strings"
 )
@@ -28,11 +30,20 @@ type procResult struct {
 // children of their own), and the error is context.Cause(ctx). A non-zero
 // exit returns an *exec.ExitError with the result filled in.
 func runProc(ctx context.Context, bin string, args []string) (procResult, error) {
+	stdout := &proc.Tail{Max: outputLimit}
+	res, err := runProcOut(ctx, bin, args, stdout)
+	res.Stdout = stdout.String()
+	return res, err
+}
+
+// runProcOut is runProc with the child's stdout going to w (Stdout in the
+// result stays empty): for output that must arrive whole, like a listing.
+func runProcOut(ctx context.Context, bin string, args []string, w io.Writer) (procResult, error) {
 	cmd := proc.Command(ctx, bin, args...)
-	stdout, stderr := &proc.Tail{Max: outputLimit}, &proc.Tail{Max: outputLimit}
-	cmd.Stdout, cmd.Stderr = stdout, stderr
+	stderr := &proc.Tail{Max: outputLimit}
+	cmd.Stdout, cmd.Stderr = w, stderr
 	err := cmd.Run()
-	res := procResult{Stdout: stdout.String(), Stderr: stderr.String(), ExitCode: -1}
+	res := procResult{Stderr: stderr.String(), ExitCode: -1}
 	if cmd.ProcessState != nil {
 		res.ExitCode = cmd.ProcessState.ExitCode()
 	}
@@ -62,4 +73,25 @@ func lastLines(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, " | ")
+}
+
+// capped collects a child's stdout up to max bytes and notes whether more
+// came. It never fails a write: a failed write would break the child's
+// pipe and hide its real exit status behind SIGPIPE.
+type capped struct {
+	max  int
+	buf  bytes.Buffer
+	over bool
+}
+
+func (c *capped) Write(p []byte) (int, error) {
+	if room := c.max - c.buf.Len(); len(p) > room {
+		c.over = true
+		if room > 0 {
+			c.buf.Write(p[:room])
+		}
+		return len(p), nil
+	}
+	c.buf.Write(p)
+	return len(p), nil
 }

@@ -2,6 +2,7 @@ package ship
 
 import (
 	"gravedancer/internal/proc"
+	"gravedancer/internal/store"
 
 	"context"
 	"errors"
@@ -19,6 +20,7 @@ const bpPolicy = "-p"
 // NetBackup defaults, used for empty fields.
 const (
 	DefaultBPBackup          = "/usr/openv/netbackup/bin/bpbackup"
+	DefaultBPRestore         = "/usr/openv/netbackup/bin/bprestore"
 	DefaultNetBackupPolicy   = "MariaDB"
 	DefaultNetBackupSchedule = "User"
 	// DefaultNetBackupLogName is the -L log's name in os.TempDir() when
@@ -51,13 +53,17 @@ const (
 //   - When Timeout runs out or ctx ends, bpbackup's whole process group is
 //     killed; an error saying "timed out" or "canceled" is returned.
 //   - Receipt.Location is "policy P schedule S on SERVER: FILE".
+//
+// Fetch restores a copy with bprestore (RestoreBin, by default "bprestore"
+// beside Bin); see Fetch.
 type NetBackup struct {
-	Bin      string // bpbackup binary
-	Policy   string // -p
-	Schedule string // -s
-	Server   string // -S, the master server
-	LogFile  string // -L, appended to by bpbackup
-	Timeout  time.Duration
+	Bin        string // bpbackup binary
+	RestoreBin string // bprestore binary; "" = bprestore in Bin's directory (or PATH when Bin is a bare name)
+	Policy     string // -p
+	Schedule   string // -s
+	Server     string // -S, the master server
+	LogFile    string // -L, appended to by bpbackup and bprestore
+	Timeout    time.Duration
 }
 
 var _ Shipper = (*NetBackup)(nil)
@@ -68,6 +74,14 @@ func (n *NetBackup) Name() string { return TargetNetBackup }
 func (n NetBackup) withDefaults() NetBackup {
 	if n.Bin == "" {
 		n.Bin = DefaultBPBackup
+	}
+	if n.RestoreBin == "" {
+		// NetBackup installs its client commands side by side.
+		if n.Bin == filepath.Base(n.Bin) {
+			n.RestoreBin = "bprestore"
+		} else {
+			n.RestoreBin = filepath.Join(filepath.Dir(n.Bin), "bprestore")
+		}
 	}
 	if n.Policy == "" {
 		n.Policy = DefaultNetBackupPolicy
@@ -102,6 +116,9 @@ func (n *NetBackup) validate() error {
 	}
 	if n.Bin != filepath.Base(n.Bin) && !filepath.IsAbs(n.Bin) {
 		return fmt.Errorf("netbackup: bpbackup %q must be an absolute path or a name in PATH (GD_NETBACKUP_BIN)", n.Bin)
+	}
+	if n.RestoreBin != filepath.Base(n.RestoreBin) && !filepath.IsAbs(n.RestoreBin) {
+		return fmt.Errorf("netbackup: bprestore %q must be an absolute path or a name in PATH", n.RestoreBin)
 	}
 	return nil
 }
@@ -170,6 +187,13 @@ func (n *NetBackup) backup(ctx context.Context, file string) error {
 	if err == nil {
 		return nil
 	}
+	return n.failure(ctx, "bpbackup", n.Bin+" (GD_NETBACKUP_BIN)", file, offset, started, res, err)
+}
+
+// failure describes a failed run of tool (bpbackup or bprestore, started
+// from bin) for file: how it ended, the lines it appended to LogFile past
+// offset and the end of its stderr.
+func (n *NetBackup) failure(ctx context.Context, tool, bin, file string, offset int64, started time.Time, res procResult, err error) error {
 	logTail := lastLines(proc.ReadFrom(n.LogFile, offset, outputLimit), tailLines)
 	detail := ""
 	if logTail != "" {
@@ -182,13 +206,136 @@ func (n *NetBackup) backup(ctx context.Context, file string) error {
 	var ee *exec.ExitError
 	switch {
 	case errors.As(err, &te):
-		return fmt.Errorf("bpbackup of %s timed out after %v (process group killed)%s: %w", file, te.Timeout, detail, err)
+		return fmt.Errorf("%s of %s timed out after %v (process group killed)%s: %w", tool, file, te.Timeout, detail, err)
 	case ctx.Err() != nil:
-		return fmt.Errorf("bpbackup of %s aborted after %v (process group killed)%s: %w",
-			file, time.Since(started).Round(time.Millisecond), detail, err)
+		return fmt.Errorf("%s of %s aborted after %v (process group killed)%s: %w",
+			tool, file, time.Since(started).Round(time.Millisecond), detail, err)
 	case errors.As(err, &ee):
-		return fmt.Errorf("bpbackup of %s failed with exit status %d%s", file, res.ExitCode, detail)
+		return fmt.Errorf("%s of %s failed with exit status %d%s", tool, file, res.ExitCode, detail)
 	default:
-		return fmt.Errorf("run bpbackup %s (GD_NETBACKUP_BIN): %w", n.Bin, err)
+		return fmt.Errorf("run %s %s: %w", tool, bin, err)
 	}
+}
+
+// statusNoEntity is NetBackup status 227, "no entity was found": the
+// catalog holds no backup of a requested file.
+const statusNoEntity = 227
+
+// Fetch implements Fetcher. location is a Receipt.Location ("policy P
+// schedule S on SERVER: FILE") or the bare absolute FILE: the local spool
+// path bpbackup backed up, which NetBackup catalogues. It restores FILE and
+// its manifest (the spool's name beside it) with exactly
+//
+//	RestoreBin -L LogFile -R RENAME -S Server -p Policy -w 0 FILE MANIFEST
+//
+// where RENAME is a rename file of two lines, "change FILE to TMP/name"
+// and the same for the manifest, TMP a ".tmp-fetch-" directory in dir; once
+// bprestore exits 0 the two files are renamed from TMP into dir. -w 0 waits
+// for the restore without a time limit (Timeout bounds it; a bare -w would
+// take FILE as its time). bprestore has no schedule option (its -s is a
+// start date), so Schedule is not passed, and -C is left to its default,
+// this host: the client bpbackup ran on. The Server and Policy of the
+// configuration are used, not those recorded in location. Exit status 227
+// ("no entity was found") is ErrNotFound; any other non-zero status is an
+// error carrying the status, the lines bprestore appended to LogFile and
+// the end of its stderr. When Timeout runs out or ctx ends, bprestore's
+// process group is killed. A path holding a line break or " to " cannot be
+// written in a rename file and is refused.
+func (n *NetBackup) Fetch(ctx context.Context, location, dir string) (string, string, error) {
+	fail := func(err error) (string, string, error) {
+		return "", "", fmt.Errorf("netbackup fetch %s: %w", location, err)
+	}
+	nb := n.withDefaults()
+	if err := nb.validate(); err != nil {
+		return fail(err)
+	}
+	file, err := backedUpFile(location)
+	if err != nil {
+		return fail(err)
+	}
+	name := filepath.Base(file)
+	manifest := store.ManifestPath(file)
+	dst, err := fetchDir(dir)
+	if err != nil {
+		return fail(err)
+	}
+	ctx, cancel := withTimeout(ctx, nb.Timeout)
+	defer cancel()
+	if err := ctx.Err(); err != nil {
+		return fail(context.Cause(ctx))
+	}
+	tmp, err := os.MkdirTemp(dst, fetchTempPrefix)
+	if err != nil {
+		return fail(diskFull(err, dst))
+	}
+	if err := nb.restore(ctx, tmp, file, manifest); err != nil {
+		_ = os.RemoveAll(tmp)
+		return fail(err)
+	}
+	art, man, err := commitFetched(tmp, dst, name)
+	if err != nil {
+		return fail(err)
+	}
+	return art, man, nil
+}
+
+// restore runs bprestore to put files into the directory tmp under their
+// base names.
+func (n *NetBackup) restore(ctx context.Context, tmp string, files ...string) error {
+	var rename strings.Builder
+	for _, f := range files {
+		to := filepath.Join(tmp, filepath.Base(f))
+		for _, p := range []string{f, to} {
+			if strings.ContainsAny(p, "\n\r\x00") || strings.Contains(p, " to ") {
+				return fmt.Errorf("cannot restore to or from %q: a rename file line (change FROM to TO) cannot hold a line break or \" to \"", p)
+			}
+		}
+		fmt.Fprintf(&rename, "change %s to %s\n", f, to)
+	}
+	renameFile := filepath.Join(tmp, ".bprestore-rename")
+	if err := os.WriteFile(renameFile, []byte(rename.String()), 0o600); err != nil {
+		return diskFull(fmt.Errorf("write rename file: %w", err), renameFile)
+	}
+	offset := proc.FileSize(n.LogFile)
+	started := time.Now()
+	res, err := runProc(ctx, n.RestoreBin, n.restoreArgs(renameFile, files...))
+	if err != nil {
+		ferr := n.failure(ctx, "bprestore", n.RestoreBin+" (expected beside GD_NETBACKUP_BIN)", strings.Join(files, " and "), offset, started, res, err)
+		var ee *exec.ExitError
+		if errors.As(err, &ee) && res.ExitCode == statusNoEntity && ctx.Err() == nil {
+			return fmt.Errorf("%w: %w", ErrNotFound, ferr)
+		}
+		return ferr
+	}
+	for _, f := range files {
+		if fi, err := os.Stat(filepath.Join(tmp, filepath.Base(f))); err != nil || !fi.Mode().IsRegular() {
+			return fmt.Errorf("bprestore exited 0 but did not restore %s (log %s)", f, n.LogFile)
+		}
+	}
+	return nil
+}
+
+// restoreArgs is bprestore's argument list: options in the order of its
+// synopsis, then the files as NetBackup catalogued them.
+func (n *NetBackup) restoreArgs(renameFile string, files ...string) []string {
+	args := []string{"-L", n.LogFile, "-R", renameFile, "-S", n.Server, bpPolicy, n.Policy, "-w", "0"}
+	return append(args, files...)
+}
+
+// backedUpFile returns the absolute path NetBackup catalogued a copy under,
+// from a Receipt.Location or the bare path. A location that cannot name an
+// artifact is ErrNotFound.
+func backedUpFile(location string) (string, error) {
+	file := location
+	if !strings.HasPrefix(location, "/") {
+		i := strings.Index(location, ": /")
+		if !strings.HasPrefix(location, "policy ") || i < 0 {
+			return "", fmt.Errorf("%w: %q is not a NetBackup location (policy P schedule S on SERVER: /path)", ErrNotFound, location)
+		}
+		file = location[i+2:]
+	}
+	if _, _, err := artifactName(file); err != nil {
+		return "", err
+	}
+	return filepath.Clean(file), nil
 }

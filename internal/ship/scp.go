@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"os/user"
@@ -14,6 +15,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"gravedancer/internal/proc"
+	"gravedancer/internal/store"
 )
 
 // Flags spelled -p that are not passwords: ssh's port, scp's
@@ -61,6 +65,9 @@ const cleanupTimeout = 30 * time.Second
 // Dir. Errors carry the end of ssh's or scp's stderr. When Timeout runs out
 // or ctx ends, the ssh/scp process group is killed. Receipt.Location is
 // "user@host:port:/dir/date/file".
+//
+// List and Fetch read the same layout back (see them), each in one or two
+// ssh/scp round trips, under the same options, Timeout and error handling.
 type SCP struct {
 	Host       string
 	Port       int
@@ -139,19 +146,12 @@ func (s *SCP) remoteDir() string {
 
 // Ship implements Shipper.
 func (s *SCP) Ship(ctx context.Context, a Artifact) (Receipt, error) {
-	sc := s.withDefaults()
-	if err := sc.validate(); err != nil {
+	sc, err := s.ready()
+	if err != nil {
 		return Receipt{}, err
 	}
 	if err := a.check(); err != nil {
 		return Receipt{}, err
-	}
-	for _, f := range []struct{ path, what, env string }{
-		{sc.KeyFile, "key file", "GD_SCP_KEY"}, {sc.KnownHosts, "known hosts file", "GD_SCP_KNOWN_HOSTS"},
-	} {
-		if _, err := os.Stat(f.path); err != nil {
-			return Receipt{}, fmt.Errorf("%s: %w (%s)", f.what, err, f.env)
-		}
 	}
 	ctx, cancel := withTimeout(ctx, sc.Timeout)
 	defer cancel()
@@ -179,8 +179,31 @@ func (s *SCP) Ship(ctx context.Context, a Artifact) (Receipt, error) {
 	if _, err := sc.send(ctx, localManifest, day, mhash); err != nil {
 		return Receipt{}, err
 	}
-	return Receipt{Target: TargetSCP, Location: fmt.Sprintf("%s@%s:%d:%s", sc.User, sc.Host, sc.Port, final), At: time.Now()}, nil
+	return Receipt{Target: TargetSCP, Location: sc.location(final), At: time.Now()}, nil
 }
+
+// ready returns s with defaults filled in, validated, with its key and
+// known hosts files present.
+func (s *SCP) ready() (SCP, error) {
+	sc := s.withDefaults()
+	if err := sc.validate(); err != nil {
+		return SCP{}, err
+	}
+	for _, f := range []struct{ path, what, env string }{
+		{sc.KeyFile, "key file", "GD_SCP_KEY"}, {sc.KnownHosts, "known hosts file", "GD_SCP_KNOWN_HOSTS"},
+	} {
+		if _, err := os.Stat(f.path); err != nil {
+			return SCP{}, fmt.Errorf("%s: %w (%s)", f.what, err, f.env)
+		}
+	}
+	return sc, nil
+}
+
+// where is "user@host:port", as errors and locations name the target.
+func (s *SCP) where() string { return fmt.Sprintf("%s@%s:%d", s.User, s.Host, s.Port) }
+
+// location is Receipt.Location of the remote path p: "user@host:port:p".
+func (s *SCP) location(p string) string { return s.where() + ":" + p }
 
 // send makes <day>/<base of local> on the remote side a verified copy of
 // local, whose sha256 is want, and returns the remote path.
@@ -248,12 +271,21 @@ func (s *SCP) options() []string {
 // ssh runs remoteCmd through the remote user's shell and returns its
 // stdout; what describes it in errors.
 func (s *SCP) ssh(ctx context.Context, what, remoteCmd string) (string, error) {
-	args := append(s.options(), sshPort, strconv.Itoa(s.Port), "--", s.Host, remoteCmd)
-	res, err := runProc(ctx, "ssh", args)
-	if err != nil {
-		return "", s.procError(ctx, "ssh", what, res, err)
+	out := &proc.Tail{Max: outputLimit}
+	if err := s.sshTo(ctx, what, remoteCmd, out); err != nil {
+		return "", err
 	}
-	return res.Stdout, nil
+	return out.String(), nil
+}
+
+// sshTo is ssh with remoteCmd's stdout going to w.
+func (s *SCP) sshTo(ctx context.Context, what, remoteCmd string, w io.Writer) error {
+	args := append(s.options(), sshPort, strconv.Itoa(s.Port), "--", s.Host, remoteCmd)
+	res, err := runProcOut(ctx, "ssh", args, w)
+	if err != nil {
+		return s.procError(ctx, "ssh", what, res, err)
+	}
+	return nil
 }
 
 // scp copies local to remote (a path on Host).
@@ -271,7 +303,7 @@ func (s *SCP) scp(ctx context.Context, local, remote string) error {
 }
 
 func (s *SCP) procError(ctx context.Context, tool, what string, res procResult, err error) error {
-	where := fmt.Sprintf("%s@%s:%d", s.User, s.Host, s.Port)
+	where := s.where()
 	stderr := lastLines(res.Stderr, tailLines)
 	if stderr != "" {
 		stderr = ": " + stderr
@@ -316,4 +348,226 @@ func parseSum(out string) string {
 		return ""
 	}
 	return strings.ToLower(f[0])
+}
+
+// remoteFileType defines ftype for the remote shell: `ftype PATH` sets ft to
+// PATH's file type as GNU stat words it ("regular file", "directory"), or
+// to "" when PATH does not exist. Any other failure (a file where a
+// directory belongs, permission denied) goes to stderr and exits 1, so an
+// unreadable target is never mistaken for one that holds nothing. LC_ALL=C
+// keeps stat's message in English for the match.
+const remoteFileType = `LC_ALL=C; export LC_ALL
+ftype() {
+	if ft=$(stat -c %F -- "$1" 2>&1); then return 0; fi
+	case $ft in *'No such file or directory'*) ft=; return 0 ;; esac
+	printf '%s\n' "$ft" >&2
+	exit 1
+}
+`
+
+// List implements Lister with one ssh call: a GNU find lists the artifacts
+// in <Dir>/<YYYY-MM-DD>/ with their sizes, and the same script prints every
+// matching manifest, NUL-framed (JSON never holds a raw NUL; tr drops any
+// from a corrupt file so the framing holds). The remote side needs GNU
+// findutils and coreutils besides the POSIX shell Ship needs. A Dir that
+// does not exist holds nothing; one that cannot be read is an error. The
+// listing is held in memory, at most 64 MiB.
+func (s *SCP) List(ctx context.Context, region string) ([]Remote, error) {
+	sc, err := s.ready()
+	if err != nil {
+		return nil, fmt.Errorf("scp list: %w", err)
+	}
+	ctx, cancel := withTimeout(ctx, sc.Timeout)
+	defer cancel()
+	root := sc.remoteDir()
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("scp list %s: %w", sc.location(root), context.Cause(ctx))
+	}
+	out := &capped{max: listLimit}
+	if err := sc.sshTo(ctx, "list "+root, listScript(root, region), out); err != nil {
+		return nil, fmt.Errorf("scp list %s: %w", sc.location(root), err)
+	}
+	if out.over {
+		return nil, fmt.Errorf("scp list %s: the listing exceeds %d MiB; list one region at a time", sc.location(root), listLimit>>20)
+	}
+	rs, err := sc.parseListing(out.buf.String(), root, region)
+	if err != nil {
+		return nil, fmt.Errorf("scp list %s: %w", sc.location(root), err)
+	}
+	return rs, nil
+}
+
+// dayGlob matches a YYYY-MM-DD directory name.
+const dayGlob = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]"
+
+// listScript is the remote script of List. With a region, find and the
+// manifest glob narrow the listing to names starting with that region (a
+// superset: region "eu" also matches "eu-west"; parseListing keeps the
+// exact ones), so a one-region listing does not carry every manifest.
+func listScript(root, region string) string {
+	name, glob := "mdb_bkp_*", "mdb_bkp_*"
+	if region != "" {
+		name = "mdb_bkp_" + globEscape(region) + "-*" // find's -name reads glob(3)'s escapes too
+		glob = "mdb_bkp_" + shellQuote(region) + "-*"
+	}
+	return remoteFileType +
+		"ftype " + shellQuote(root) + "\n" +
+		"[ -n \"$ft\" ] || exit 0\n" +
+		"cd -- " + shellQuote(root) + " || exit 1\n" +
+		"find . -mindepth 2 -maxdepth 2 -type f -path './" + dayGlob + "/*' -name " + shellQuote(name) +
+		` -printf 'A %s %p\0' || exit 1` + "\n" +
+		"for d in ./" + dayGlob + "/; do\n" +
+		"\tfor m in \"$d\"" + glob + ".manifest.json; do\n" +
+		"\t\t[ -f \"$m\" ] || continue\n" +
+		"\t\tprintf 'M %s\\000' \"$m\"\n" +
+		"\t\ttr -d '\\000' <\"$m\" || exit 1\n" +
+		"\t\tprintf '\\000'\n" +
+		"\tdone\n" +
+		"done\n"
+}
+
+// parseListing reads listScript's output: "A <size> ./<day>/<name>" for
+// each file find matched, and "M ./<day>/<name>" followed by the
+// manifest's content for each manifest, every field ending in a NUL.
+func (s *SCP) parseListing(out, root, region string) ([]Remote, error) {
+	type file struct {
+		rel  string
+		size int64
+	}
+	var files []file
+	manifests := map[string]string{}
+	toks := strings.Split(out, "\x00")
+	for i := 0; i < len(toks); i++ {
+		tok := toks[i]
+		switch {
+		case tok == "" && i == len(toks)-1:
+			// after the last NUL
+		case strings.HasPrefix(tok, "A "):
+			sz, rel, ok := strings.Cut(tok[2:], " ")
+			n, err := strconv.ParseInt(sz, 10, 64)
+			if !ok || err != nil {
+				return nil, fmt.Errorf("unexpected listing line %q", tok)
+			}
+			files = append(files, file{rel, n})
+		case strings.HasPrefix(tok, "M ") && i+1 < len(toks):
+			manifests[tok[2:]] = toks[i+1]
+			i++
+		default:
+			return nil, fmt.Errorf("unexpected listing output %q", tok)
+		}
+	}
+	out2 := []Remote{}
+	for _, f := range files {
+		r, t, ok := store.ParseName(path.Base(f.rel))
+		if !ok || (region != "" && r != region) {
+			continue
+		}
+		data, ok := manifests[store.ManifestPath(f.rel)]
+		if !ok {
+			continue // an interrupted ship: the manifest goes last
+		}
+		out2 = append(out2, Remote{
+			Target:   TargetSCP,
+			Location: s.location(path.Join(root, strings.TrimPrefix(f.rel, "./"))),
+			Region:   r,
+			Time:     t,
+			Bytes:    f.size,
+			Manifest: decodeManifest([]byte(data)),
+		})
+	}
+	sortRemotes(out2)
+	return out2, nil
+}
+
+// Fetch implements Fetcher in two round trips: one ssh call checks that
+// <Dir>/<date>/<name> and its manifest are regular files (name is
+// location's base name, so only this target's own layout is read), then
+// one scp brings both into a scratch directory in dir, from which they are
+// renamed into place. Either missing is ErrNotFound; a Dir that cannot be
+// read is another error.
+func (s *SCP) Fetch(ctx context.Context, location, dir string) (string, string, error) {
+	fail := func(err error) (string, string, error) {
+		return "", "", fmt.Errorf("scp fetch %s: %w", location, err)
+	}
+	sc, err := s.ready()
+	if err != nil {
+		return fail(err)
+	}
+	name, day, err := artifactName(location)
+	if err != nil {
+		return fail(err)
+	}
+	dst, err := fetchDir(dir)
+	if err != nil {
+		return fail(err)
+	}
+	ctx, cancel := withTimeout(ctx, sc.Timeout)
+	defer cancel()
+	if err := ctx.Err(); err != nil {
+		return fail(context.Cause(ctx))
+	}
+	remote := path.Join(sc.remoteDir(), day, name)
+	remoteManifest := path.Join(sc.remoteDir(), day, manifestName(name))
+	out, err := sc.ssh(ctx, "check "+remote, remoteFileType+
+		"for f in "+shellQuote(remote)+" "+shellQuote(remoteManifest)+"; do\n"+
+		"\tftype \"$f\"\n"+
+		"\t[ \"$ft\" = 'regular file' ] || { printf 'missing %s\\n' \"$f\"; exit 0; }\n"+
+		"done\n"+
+		"echo present\n")
+	if err != nil {
+		return fail(err)
+	}
+	switch out = strings.TrimSpace(out); {
+	case out == "present":
+	case strings.HasPrefix(out, "missing "):
+		return fail(fmt.Errorf("%w: %s holds no %s", ErrNotFound, sc.where(), strings.TrimPrefix(out, "missing ")))
+	default:
+		return fail(fmt.Errorf("ssh %s (check %s): unexpected output %q", sc.where(), remote, out))
+	}
+	tmp, err := os.MkdirTemp(dst, fetchTempPrefix)
+	if err != nil {
+		return fail(diskFull(err, dst))
+	}
+	if err := sc.scpFrom(ctx, tmp, remote, remoteManifest); err != nil {
+		_ = os.RemoveAll(tmp)
+		return fail(err)
+	}
+	art, man, err := commitFetched(tmp, dst, name)
+	if err != nil {
+		return fail(err)
+	}
+	return art, man, nil
+}
+
+// scpFrom copies the remote files into the local directory dir, in one scp.
+// In SFTP mode scp expands globs in remote source paths, so each is escaped
+// to match only itself.
+func (s *SCP) scpFrom(ctx context.Context, dir string, remotes ...string) error {
+	host := s.Host
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]" // IPv6 address
+	}
+	args := append(s.options(), "-q", scpPreserve, "-P", strconv.Itoa(s.Port), "--")
+	for _, r := range remotes {
+		args = append(args, host+":"+globEscape(r))
+	}
+	// dir is absolute, so scp cannot read a colon in it as host:path.
+	args = append(args, dir+"/")
+	res, err := runProc(ctx, "scp", args)
+	if err != nil {
+		return s.procError(ctx, "scp", strings.Join(remotes, " and ")+" to "+dir, res, err)
+	}
+	return nil
+}
+
+// globEscape escapes the characters glob(3) treats specially.
+func globEscape(p string) string {
+	var b strings.Builder
+	for _, r := range p {
+		if strings.ContainsRune(`\*?[]`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }

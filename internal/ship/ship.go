@@ -11,6 +11,10 @@
 // artifact again leaves one intact copy. An error always means the copy is
 // not confirmed; the caller retries and in the end excludes the region, and
 // the local verified copy stays where it is.
+//
+// For restores after the spool copy was pruned, every target can give a
+// copy back (Fetcher), and Dir and SCP can list the copies they hold
+// (Lister); both only read the target.
 package ship
 
 import (
@@ -58,6 +62,12 @@ type Shipper interface {
 // ErrHashMismatch marks a copy (or a local file) whose sha256 is not the
 // artifact's.
 var ErrHashMismatch = errors.New("sha256 mismatch")
+
+// ErrNotFound marks a Fetch of a copy the target does not hold (or a
+// location that cannot name one). A target that cannot be reached or read
+// fails with another error, so a caller never mistakes an outage for a
+// missing copy.
+var ErrNotFound = errors.New("copy not found on the target")
 
 // DefaultTimeout bounds one Ship call of NetBackup and SCP when their
 // Timeout is zero.
@@ -142,7 +152,7 @@ func (a *Artifact) check() error {
 }
 
 // day is the directory name a target files the artifact under.
-func (a *Artifact) day() string { return a.Time.Local().Format("2006-01-02") }
+func (a *Artifact) day() string { return a.Time.Local().Format(dayLayout) }
 
 func isSHA256(s string) bool {
 	if len(s) != 64 {

@@ -37,9 +37,14 @@ func TestNew(t *testing.T) {
 		t.Errorf("names = %v", names)
 	}
 	nb := got[0].(*NetBackup)
-	if nb.Bin != DefaultBPBackup || nb.Policy != "MariaDB" || nb.Schedule != "User" || nb.Timeout != 6*time.Hour ||
-		nb.LogFile != filepath.Join(os.TempDir(), DefaultNetBackupLogName) {
+	if nb.Bin != DefaultBPBackup || nb.RestoreBin != DefaultBPRestore || nb.Policy != "MariaDB" || nb.Schedule != "User" ||
+		nb.Timeout != 6*time.Hour || nb.LogFile != filepath.Join(os.TempDir(), DefaultNetBackupLogName) {
 		t.Errorf("netbackup defaults: %+v", nb)
+	}
+	for bin, want := range map[string]string{"bpbackup": "bprestore", "/opt/nbu/bin/bpbackup": "/opt/nbu/bin/bprestore"} {
+		if got := (NetBackup{Bin: bin}).withDefaults().RestoreBin; got != want {
+			t.Errorf("RestoreBin beside Bin %q = %q, want %q", bin, got, want)
+		}
 	}
 	sc := got[1].(*SCP)
 	if sc.Port != 22 || sc.User == "" || sc.Timeout != 6*time.Hour {
@@ -204,6 +209,85 @@ func TestDirDiskFull(t *testing.T) {
 		t.Errorf("left behind on the full target: %s", e.Name())
 	}
 	before.check(t)
+}
+
+// plantListJunk adds to a target's root what List must pass over: a
+// directory that is not a date, a file where a day directory would be, a
+// temp file, an artifact whose manifest never arrived. It also adds an
+// artifact whose manifest holds NUL bytes and is not JSON: List reports it
+// with Manifest nil (and, over ssh, the NULs must not break the framing of
+// the listing). It returns that artifact's base name and size.
+func plantListJunk(t *testing.T, root string) (string, int64) {
+	t.Helper()
+	day := filepath.Join(root, "2024-03-15")
+	bad := "mdb_bkp_bad-20240315_040000.sql.zst"
+	for p, data := range map[string]string{
+		filepath.Join(root, "not-a-day", "mdb_bkp_r-20240315_050000.sql.gz"):        "x",
+		filepath.Join(root, "not-a-day", "mdb_bkp_r-20240315_050000.manifest.json"): "{}",
+		filepath.Join(root, "2024-03-16"):                                           "a file, not a day",
+		filepath.Join(day, ".tmp-mdb_bkp_r-20240315_060000.sql.gz.abc123"):          "partial",
+		filepath.Join(day, "mdb_bkp_orphan-20240315_070000.sql.gz"):                 "no manifest",
+		filepath.Join(day, bad):                     "0123456789",
+		filepath.Join(day, store.ManifestPath(bad)): "{\x00\"v\":1\x00 garbage",
+		filepath.Join(day, "mdb_bkp_bad-20240315_040000.manifest.json.tmp-not-matched"): "",
+	} {
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return bad, 10
+}
+
+// checkJunkListing requires got to be a's copy then the undecodable one.
+func checkJunkListing(t *testing.T, got []Remote, a Artifact, bad string, badSize int64) {
+	t.Helper()
+	if len(got) != 2 {
+		t.Fatalf("List = %+v, want the shipped copy and %s", got, bad)
+	}
+	if filepath.Base(got[0].Location) != filepath.Base(a.Path) || got[0].Manifest == nil || got[0].Manifest.SHA256 != a.SHA256 || got[0].Bytes != a.Bytes {
+		t.Errorf("List[0] = %+v, want %s with its manifest", got[0], filepath.Base(a.Path))
+	}
+	if filepath.Base(got[1].Location) != bad || got[1].Manifest != nil || got[1].Bytes != badSize || got[1].Region != "bad" {
+		t.Errorf("List[1] = %+v, want %s of %d bytes with Manifest nil", got[1], bad, badSize)
+	}
+}
+
+func TestDirList(t *testing.T) {
+	root := t.TempDir()
+	a := makeArtifact(t, "r1")
+	if _, err := (&Dir{Root: root}).Ship(context.Background(), a); err != nil {
+		t.Fatal(err)
+	}
+	bad, size := plantListJunk(t, root)
+	got, err := (&Dir{Root: root}).List(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkJunkListing(t, got, a, bad, size)
+
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, root string
+		wantErr    string // "" = empty listing, no error
+	}{
+		{"root missing", filepath.Join(t.TempDir(), "not yet"), ""},
+		{"root is a file", file, "dir list " + file},
+		{"root below a file", filepath.Join(file, "sub"), "not a directory"},
+	} {
+		got, err := (&Dir{Root: tc.root}).List(context.Background(), "")
+		switch {
+		case tc.wantErr == "" && (err != nil || len(got) != 0):
+			t.Errorf("%s: List = %v, %v; want empty, nil", tc.name, got, err)
+		case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+			t.Errorf("%s: List = %v, %v; want an error with %q", tc.name, got, err, tc.wantErr)
+		}
+	}
 }
 
 // --- netbackup ---
@@ -371,6 +455,173 @@ func TestNetBackupMissingBinary(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "GD_NETBACKUP_BIN") {
 		t.Fatalf("err = %v", err)
 	}
+	dir := t.TempDir()
+	_, _, err = nb.Fetch(context.Background(), a.Path, dir)
+	if err == nil || errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "run bprestore "+filepath.Join(filepath.Dir(nb.Bin), "bprestore")) ||
+		!strings.Contains(err.Error(), "GD_NETBACKUP_BIN") {
+		t.Fatalf("Fetch without bprestore: err = %v", err)
+	}
+	wantDir(t, dir)
+}
+
+func TestFakeBPRestoreIsStrict(t *testing.T) {
+	f := newFakeNB(t)
+	file := filepath.Join(t.TempDir(), "x.sql.gz")
+	if err := os.MkdirAll(filepath.Dir(f.vault+file), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(f.vault+file, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dest := t.TempDir()
+	good := func(rename string) []string {
+		return []string{"-L", f.log, "-R", rename, "-S", "nbu-master", "-p", "MariaDB", "-w", "0", file}
+	}
+	goodRename := "change " + file + " to " + filepath.Join(dest, "x.sql.gz") + "\n"
+	cases := []struct {
+		name     string
+		args     func(rename string) []string
+		rename   string
+		wantExit int
+		wantOut  string
+	}{
+		{"good", good, goodRename, 0, ""},
+		{"not in the vault", func(r string) []string { a := good(r); a[10] = file + ".gone"; return a },
+			"change " + file + ".gone to " + filepath.Join(dest, "y") + "\n", 227, "EXIT STATUS 227: no entity was found"},
+		{"-S before -R", func(r string) []string { a := good(r); a[2], a[3], a[4], a[5] = a[4], a[5], a[2], a[3]; return a }, goodRename, 2, "usage: bprestore"},
+		{"bare -w", func(r string) []string { return append(good(r)[:9], file) }, goodRename, 2, "usage: bprestore"},
+		{"-w 1", func(r string) []string { a := good(r); a[9] = "1"; return a }, goodRename, 2, "usage: bprestore"},
+		{"schedule passed", func(r string) []string { return append([]string{"-s", "User"}, good(r)...) }, goodRename, 2, "usage: bprestore"},
+		{"wrong policy", func(r string) []string { a := good(r); a[7] = "Other"; return a }, goodRename, 2, "usage: bprestore"},
+		{"wrong server", func(r string) []string { a := good(r); a[5] = "other-master"; return a }, goodRename, 2, "usage: bprestore"},
+		{"relative file", func(r string) []string { a := good(r); a[10] = "x.sql.gz"; return a }, goodRename, 2, "usage: bprestore"},
+		{"no file", func(r string) []string { return good(r)[:10] }, goodRename, 2, "usage: bprestore"},
+		{"rename line missing", good, "", 2, "usage: bprestore"},
+		{"rename keyword", good, "rename " + file + " to " + filepath.Join(dest, "x") + "\n", 2, "usage: bprestore"},
+		{"rename to a relative path", good, "change " + file + " to x.sql.gz\n", 2, "usage: bprestore"},
+		{"rename into a missing directory", good, "change " + file + " to " + filepath.Join(dest, "gone", "x") + "\n", 2, "usage: bprestore"},
+		{"rename of another file", good, goodRename + "change /etc/passwd to " + filepath.Join(dest, "p") + "\n", 2, "usage: bprestore"},
+	}
+	for _, tc := range cases {
+		rename := filepath.Join(t.TempDir(), "rename")
+		if err := os.WriteFile(rename, []byte(tc.rename), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command(f.restore, tc.args(rename)...).CombinedOutput()
+		exit := 0
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			exit = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		if exit != tc.wantExit || !strings.Contains(string(out), tc.wantOut) {
+			t.Errorf("%s: exit %d, output %q; want exit %d with %q", tc.name, exit, out, tc.wantExit, tc.wantOut)
+		}
+	}
+	if b, err := os.ReadFile(filepath.Join(dest, "x.sql.gz")); err != nil || string(b) != "x" {
+		t.Errorf("restored copy = %q, %v", b, err)
+	}
+}
+
+func TestNetBackupFetchRunsExactCommand(t *testing.T) {
+	f := newFakeNB(t)
+	a := makeArtifact(t, "nb6")
+	nb := f.shipper()
+	r, err := nb.Ship(context.Background(), a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	art, man, err := nb.Fetch(context.Background(), r.Location, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if art != filepath.Join(dir, filepath.Base(a.Path)) || man != filepath.Join(dir, filepath.Base(a.ManifestPath)) {
+		t.Errorf("Fetch = %s, %s", art, man)
+	}
+	b, err := os.ReadFile(f.restoreRecord)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("bprestore record:\n%s\nwant one argument line and two rename lines", b)
+	}
+	args := strings.Split(lines[0], "\t")
+	if len(args) != 12 {
+		t.Fatalf("bprestore ran with %q", args)
+	}
+	renameFile := args[3]
+	tmp := filepath.Dir(renameFile)
+	if filepath.Dir(tmp) != dir || !strings.HasPrefix(filepath.Base(tmp), ".tmp-fetch-") {
+		t.Errorf("rename file %s is not in a scratch directory of %s", renameFile, dir)
+	}
+	want := []string{"-L", f.log, "-R", renameFile, "-S", "nbu-master", "-p", "MariaDB", "-w", "0", a.Path, a.ManifestPath}
+	eff := nb.withDefaults()
+	if !reflect.DeepEqual(args, want) || !reflect.DeepEqual(args, eff.restoreArgs(renameFile, a.Path, a.ManifestPath)) {
+		t.Errorf("bprestore ran with\n%q\nwant\n%q", args, want)
+	}
+	wantRename := []string{
+		"change " + a.Path + " to " + filepath.Join(tmp, filepath.Base(a.Path)),
+		"change " + a.ManifestPath + " to " + filepath.Join(tmp, filepath.Base(a.ManifestPath)),
+	}
+	if !reflect.DeepEqual(lines[1:], wantRename) {
+		t.Errorf("rename file\n%q\nwant\n%q", lines[1:], wantRename)
+	}
+	if _, err := os.Stat(tmp); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("scratch directory %s left behind (%v)", tmp, err)
+	}
+
+	// The bare spool path NetBackup catalogued is a location too.
+	if _, _, err := nb.Fetch(context.Background(), a.Path, t.TempDir()); err != nil {
+		t.Errorf("Fetch of the bare path: %v", err)
+	}
+
+	// Not in the catalog: ErrNotFound carrying NetBackup's own words.
+	gone := strings.Replace(r.Location, "nb6-", "nb7-", 1)
+	_, _, err = nb.Fetch(context.Background(), gone, t.TempDir())
+	if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "exit status 227") || !strings.Contains(err.Error(), "EXIT STATUS 227: no entity was found") {
+		t.Errorf("Fetch of an unknown file: err = %v, want ErrNotFound with bprestore's status 227", err)
+	}
+	t.Logf("not found: %v", err)
+
+	// A path a rename file cannot hold is refused before bprestore runs.
+	odd := filepath.Join(t.TempDir(), "back to front")
+	if err := os.Mkdir(odd, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = nb.Fetch(context.Background(), r.Location, odd)
+	if err == nil || errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), `" to "`) {
+		t.Errorf("Fetch into %q: err = %v, want a refusal naming \" to \"", odd, err)
+	}
+	wantDir(t, odd)
+}
+
+func TestBackedUpFile(t *testing.T) {
+	const p = "/var/spool/gd/2024-03-15/mdb_bkp_r1-20240315_020007.sql.gz"
+	for _, tc := range []struct {
+		location, want string // want "" = ErrNotFound
+	}{
+		{"policy MariaDB schedule User on nbu-master: " + p, p},
+		{"policy MariaDB schedule User on nbu:1556: " + p, p},
+		{p, p},
+		{"/var/spool/gd/2024-03-15/mdb_bkp_r1-20240315_020007.sql.zst", "/var/spool/gd/2024-03-15/mdb_bkp_r1-20240315_020007.sql.zst"},
+		{"nbu-master: " + p, ""},
+		{"policy MariaDB schedule User on nbu-master: relative/mdb_bkp_r1-20240315_020007.sql.gz", ""},
+		{"policy MariaDB schedule User on nbu-master: /var/spool/gd/notes.txt", ""},
+		{"scp-user@host:22:" + p, ""},
+		{"", ""},
+	} {
+		got, err := backedUpFile(tc.location)
+		if tc.want == "" {
+			if !errors.Is(err, ErrNotFound) {
+				t.Errorf("backedUpFile(%q) = %q, %v; want ErrNotFound", tc.location, got, err)
+			}
+		} else if err != nil || got != tc.want {
+			t.Errorf("backedUpFile(%q) = %q, %v; want %q", tc.location, got, err, tc.want)
+		}
+	}
 }
 
 // --- scp ---
@@ -402,6 +653,36 @@ func TestSCPRemoteDir(t *testing.T) {
 	for in, want := range map[string]string{"/srv/b/": "/srv/b", "~": ".", "~/": ".", "~/b/c": "b/c", "rel//x": "rel/x"} {
 		if got := (&SCP{Dir: in}).remoteDir(); got != want {
 			t.Errorf("remoteDir(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestSCPParseListing(t *testing.T) {
+	const art = "./2024-03-15/mdb_bkp_r-20240315_020007.sql.gz"
+	const man = "./2024-03-15/mdb_bkp_r-20240315_020007.manifest.json"
+	good := `{"v":1,"region":"r","file":"mdb_bkp_r-20240315_020007.sql.gz","bytes":12,"sha256":"ab"}`
+	s := &SCP{User: "u", Host: "h", Port: 22}
+	for _, tc := range []struct {
+		name, out string
+		want      int // copies; -1 = error
+	}{
+		{"nothing", "", 0},
+		{"one copy", "A 12 " + art + "\x00M " + man + "\x00" + good + "\x00", 1},
+		{"manifest first", "M " + man + "\x00" + good + "\x00A 12 " + art + "\x00", 1},
+		{"no manifest", "A 12 " + art + "\x00", 0},
+		{"empty manifest", "A 12 " + art + "\x00M " + man + "\x00\x00", 1},
+		{"bad size", "A x " + art + "\x00", -1},
+		{"manifest cut off", "A 12 " + art + "\x00M " + man, -1},
+		{"noise", "Welcome to the bastion host!\n\x00", -1},
+	} {
+		got, err := s.parseListing(tc.out, "/b", "")
+		switch {
+		case tc.want < 0 && err == nil:
+			t.Errorf("%s: parseListing = %+v, want an error", tc.name, got)
+		case tc.want >= 0 && (err != nil || len(got) != tc.want):
+			t.Errorf("%s: parseListing = %+v, %v; want %d copies", tc.name, got, err, tc.want)
+		case tc.want == 1 && (got[0].Location != "u@h:22:/b/2024-03-15/mdb_bkp_r-20240315_020007.sql.gz" || got[0].Bytes != 12 || got[0].Region != "r"):
+			t.Errorf("%s: parseListing = %+v", tc.name, got[0])
 		}
 	}
 }
@@ -483,6 +764,35 @@ func TestSCP(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "GD_SCP_KEY") {
 			t.Fatalf("err = %v", err)
 		}
+	})
+
+	t.Run("ListSkipsJunk", func(t *testing.T) {
+		t.Parallel()
+		dir := sshd.MkdirTemp(t, "ls")
+		a := makeArtifact(t, "r1")
+		s := newSCP(dir)
+		if _, err := s.Ship(context.Background(), a); err != nil {
+			t.Fatal(err)
+		}
+		bad, size := plantListJunk(t, dir)
+		got, err := s.List(context.Background(), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkJunkListing(t, got, a, bad, size)
+	})
+
+	t.Run("ListUnreadableDirIsAnError", func(t *testing.T) {
+		t.Parallel()
+		base := sshd.MkdirTemp(t, "lserr")
+		if err := os.WriteFile(filepath.Join(base, "file"), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		got, err := newSCP(filepath.Join(base, "file", "sub")).List(context.Background(), "")
+		if err == nil || !strings.Contains(err.Error(), "scp list") || !strings.Contains(err.Error(), "Not a directory") {
+			t.Fatalf("List = %v, %v; want an error saying Not a directory", got, err)
+		}
+		t.Logf("error: %v", err)
 	})
 
 	t.Run("Timeout", func(t *testing.T) {
