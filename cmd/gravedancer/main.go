@@ -14,12 +14,13 @@ import (
 	"syscall"
 
 	"gravedancer/internal/config"
+	"gravedancer/internal/recovery"
 )
 
 // Exit codes of every command.
 const (
 	exitOK       = 0
-	exitExcluded = 1 // the run finished, some regions were excluded
+	exitExcluded = 1 // the run finished, some regions were excluded (restore: rows differ)
 	exitUsage    = 2 // bad configuration or command line
 	exitFailed   = 3 // the run could not be carried out (lock held, NATS down…)
 )
@@ -118,7 +119,9 @@ func exitCode(err error) int {
 		return exitOK
 	case errors.Is(err, errExcluded):
 		return exitExcluded
-	case errors.As(err, &ue), errors.As(err, &ce):
+	case errors.Is(err, recovery.ErrRowsDiffer):
+		return exitExcluded // the restore ran; its result is not the backup
+	case errors.As(err, &ue), errors.As(err, &ce), errors.Is(err, recovery.ErrUsage), errors.Is(err, recovery.ErrTargetExists):
 		return exitUsage
 	}
 	return exitFailed
