@@ -116,7 +116,8 @@ if command -v timeout >/dev/null 2>&1; then
   # --foreground: the binary still gets the terminal's Ctrl-C.
   limit=(timeout --foreground --kill-after=30s "${GD_DEMO_TIMEOUT:-15m}")
 fi
-backup() {
+# gd runs bin/gravedancer with the demo's configuration.
+gd() {
   "${limit[@]}" env \
     GD_REGIONS="REG1=127.0.0.1:$(port region1),REG2=127.0.0.1:$(port region2)" \
     GD_SOURCE_USER=backupuser \
@@ -124,6 +125,8 @@ backup() {
     GD_TEST_SERVERS="127.0.0.1:$(port testdb)" \
     GD_RESTORE_USER=restoreuser \
     GD_RESTORE_PASSWORD_FILE="$restore_password_file" \
+    GD_TARGET_USER=restoreuser \
+    GD_TARGET_PASSWORD_FILE="$restore_password_file" \
     GD_CHECK_DATABASES=keystone,nova,neutron \
     GD_CHECK_TABLES=keystone.project,nova.instances,neutron.ports \
     GD_SHIP=dir \
@@ -132,8 +135,9 @@ backup() {
     GD_SPOOL_DIR="$backups" \
     GD_STATE_DIR="$work/state" \
     GD_LOG_FORMAT="${GD_LOG_FORMAT:-text}" \
-    bin/gravedancer backup
+    bin/gravedancer "$@"
 }
+backup() { gd backup; }
 
 # age_backups moves today's backups back N days, as if they had been taken
 # then, so the second run has history to prune.
@@ -162,6 +166,13 @@ if ((rc == 0)); then
   say "run 2: bin/gravedancer backup (prunes what is older than 3 days, keeps the newest verified)"
   backup || rc=$?
   printf 'bin/gravedancer backup exited with %s\n' "$rc"
+fi
+if ((rc == 0)); then
+  say "the catalog: bin/gravedancer backups"
+  gd backups || rc=$?
+  say "getting data back: bin/gravedancer restore --region REG1 --databases nova --into-database nova_restored --to the test server"
+  gd restore --region REG1 --databases nova --into-database nova_restored --to "127.0.0.1:$(port testdb)" || rc=$?
+  printf 'bin/gravedancer restore exited with %s\n' "$rc"
 fi
 if ((rc == 124 && ${#limit[@]})); then
   printf 'it did not finish within %s (GD_DEMO_TIMEOUT)\n' "${GD_DEMO_TIMEOUT:-15m}"

@@ -201,7 +201,7 @@ func (r *Result) PrintResult(w io.Writer) {
 // snapshot, when the source recorded one.
 func PrintRollForward(w io.Writer, b *catalog.Backup) {
 	if b.Binlog == nil {
-		fmt.Fprintln(w, "binlog:    not recorded (binary logging was off on the source); no point-in-time roll-forward from this backup")
+		fmt.Fprintln(w, "binlog:    not recorded (binary logging off on the source, or SHOW MASTER STATUS not allowed to the backup user); no point-in-time roll-forward from this backup")
 		return
 	}
 	bl := b.Binlog
