@@ -36,21 +36,27 @@ func init() {
 				return err
 			}
 			rep, path, err := app.Once(ctx, cfg, app.OnceOptions{Regions: names, Timeout: timeout}, log)
-			if rep != nil {
-				report.Table(os.Stdout, rep)
-				if path != "" {
-					fmt.Fprintf(os.Stdout, "report: %s\n", path)
-				}
-			}
-			if err != nil {
-				return err
-			}
-			if rep.Excluded() > 0 {
-				return errExcluded
-			}
-			return nil
+			return runOutcome(rep, path, err)
 		},
 	})
+}
+
+// runOutcome prints a run's summary and where its report is, and turns the
+// run into the command's error: errExcluded when a region was excluded.
+func runOutcome(rep *report.Report, path string, err error) error {
+	if rep != nil {
+		report.Table(os.Stdout, rep)
+		if path != "" {
+			fmt.Fprintf(os.Stdout, "report: %s\n", path)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if rep.Excluded() > 0 {
+		return errExcluded
+	}
+	return nil
 }
 
 // regionFlag splits --regions and checks each name is configured.

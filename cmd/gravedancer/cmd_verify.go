@@ -4,12 +4,10 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"os"
 	"time"
 
 	"gravedancer/internal/app"
 	"gravedancer/internal/catalog"
-	"gravedancer/internal/report"
 )
 
 func init() {
@@ -45,19 +43,7 @@ func init() {
 				return err
 			}
 			rep, path, err := app.Verify(ctx, cfg, b, app.VerifyOptions{Timeout: timeout}, log)
-			if rep != nil {
-				report.Table(os.Stdout, rep)
-				if path != "" {
-					fmt.Fprintf(os.Stdout, "report: %s\n", path)
-				}
-			}
-			if err != nil {
-				return err
-			}
-			if rep.Excluded() > 0 {
-				return errExcluded
-			}
-			return nil
+			return runOutcome(rep, path, err)
 		},
 	})
 }

@@ -77,7 +77,7 @@ func TestResultOK(t *testing.T) {
 		{[]TableResult{{Want: 5, Got: 4}}, &Plan{Tables: []PlanTable{{}}}, false},
 		{[]TableResult{{Want: 5, Got: -1}}, &Plan{Tables: []PlanTable{{}}}, false},
 		{nil, &Plan{Tables: []PlanTable{{}}}, false}, // nothing counted is not success
-		{nil, &Plan{}, true},                         // a database without tables
+		{nil, &Plan{}, true}, // a database without tables
 	} {
 		if got := (&Result{Tables: c.tables, Plan: c.plan}).OK(); got != c.want {
 			t.Errorf("OK(%+v) = %v, want %v", c.tables, got, c.want)

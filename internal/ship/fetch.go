@@ -106,6 +106,21 @@ func fetchDir(dir string) (string, error) {
 	return abs, nil
 }
 
+// fetchVia lets get fill a fresh scratch directory inside dst (with the
+// artifact name and its manifest), then commits both into dst. The scratch
+// directory is gone afterwards whatever happened.
+func fetchVia(dst, name string, get func(tmp string) error) (artifact, manifest string, err error) {
+	tmp, err := os.MkdirTemp(dst, fetchTempPrefix)
+	if err != nil {
+		return "", "", diskFull(err, dst)
+	}
+	if err := get(tmp); err != nil {
+		_ = os.RemoveAll(tmp)
+		return "", "", err
+	}
+	return commitFetched(tmp, dst, name)
+}
+
 // commitFetched moves name and its manifest from the scratch directory tmp
 // into dir, each fsynced first, the artifact first, and removes tmp. If the
 // manifest cannot follow, the artifact is taken back out, so dir never

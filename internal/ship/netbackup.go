@@ -264,15 +264,7 @@ func (n *NetBackup) Fetch(ctx context.Context, location, dir string) (string, st
 	if err := ctx.Err(); err != nil {
 		return fail(context.Cause(ctx))
 	}
-	tmp, err := os.MkdirTemp(dst, fetchTempPrefix)
-	if err != nil {
-		return fail(diskFull(err, dst))
-	}
-	if err := nb.restore(ctx, tmp, file, manifest); err != nil {
-		_ = os.RemoveAll(tmp)
-		return fail(err)
-	}
-	art, man, err := commitFetched(tmp, dst, name)
+	art, man, err := fetchVia(dst, name, func(tmp string) error { return nb.restore(ctx, tmp, file, manifest) })
 	if err != nil {
 		return fail(err)
 	}

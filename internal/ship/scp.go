@@ -524,15 +524,7 @@ func (s *SCP) Fetch(ctx context.Context, location, dir string) (string, string, 
 	default:
 		return fail(fmt.Errorf("ssh %s (check %s): unexpected output %q", sc.where(), remote, out))
 	}
-	tmp, err := os.MkdirTemp(dst, fetchTempPrefix)
-	if err != nil {
-		return fail(diskFull(err, dst))
-	}
-	if err := sc.scpFrom(ctx, tmp, remote, remoteManifest); err != nil {
-		_ = os.RemoveAll(tmp)
-		return fail(err)
-	}
-	art, man, err := commitFetched(tmp, dst, name)
+	art, man, err := fetchVia(dst, name, func(tmp string) error { return sc.scpFrom(ctx, tmp, remote, remoteManifest) })
 	if err != nil {
 		return fail(err)
 	}
