@@ -5,7 +5,7 @@ PKG   := ./...
 # Packages whose goroutines carry the pipeline: they must pass the race detector.
 RACE_PKGS := ./internal/pipeline/ ./internal/app/ ./internal/dumper/
 
-.PHONY: all build demo test lint bench bench-deps deps clean
+.PHONY: all build demo test test-fuzz lint bench bench-deps deps clean
 
 all: build
 
@@ -27,6 +27,17 @@ deps:
 test: deps lint build
 	$(GO) test -count=1 -timeout 20m $(PKG)
 	$(GO) test -count=1 -race -timeout 20m $(RACE_PKGS)
+	$(MAKE) --no-print-directory test-fuzz
+
+# Bounded fuzzing of what reads untrusted bytes: the dump reader and the
+# message decoders. The committed corpus (testdata/fuzz) runs in every
+# `go test`; this explores beyond it for FUZZTIME each.
+FUZZTIME ?= 20s
+test-fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzScanner$$' -fuzztime $(FUZZTIME) ./internal/sqldump/
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeJob$$' -fuzztime $(FUZZTIME) ./internal/job/
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeTrigger$$' -fuzztime $(FUZZTIME) ./internal/job/
+	$(GO) test -run '^$$' -fuzz '^FuzzPlan$$' -fuzztime $(FUZZTIME) ./internal/retention/
 
 lint:
 	@out=$$(gofmt -l . | grep -v '^vendor/' || true); \
