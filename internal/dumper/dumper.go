@@ -270,7 +270,8 @@ func diskFull(err error, path string) error {
 }
 
 // discard closes the temp file and moves it to the quarantine with the
-// error as its reason, or removes it when the tool wrote nothing, so that
+// error as its reason, or removes it when the tool wrote nothing or the
+// disk filled up, so that
 // nothing of a failed dump stays in the dated directory.
 func (d *Dumper) discard(tmp *store.TempFile, r runResult, e *Error) string {
 	path := tmp.Abort()
@@ -278,6 +279,13 @@ func (d *Dumper) discard(tmp *store.TempFile, r runResult, e *Error) string {
 		return ""
 	}
 	if r.stream == nil || r.stream.RawBytes == 0 {
+		_ = os.Remove(path)
+		return ""
+	}
+	// A dump cut short by a full disk is removed, not quarantined: kept in
+	// the same spool it would keep the disk full, so the run could not even
+	// write its report and every later region would fail the same way.
+	if errors.Is(e.Err, syscall.ENOSPC) || errors.Is(e.Err, syscall.EDQUOT) {
 		_ = os.Remove(path)
 		return ""
 	}

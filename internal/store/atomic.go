@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 )
 
 // TempFile is a file being written next to its final name. Until Commit it
@@ -32,7 +33,49 @@ func CreateTemp(final string) (*TempFile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create temp for %s: %w", final, err)
 	}
+	// The flock marks the temp file as being written: the kernel drops it
+	// when the writer dies, so removeOrphanTemps can tell a dead writer's
+	// litter from a live writer's file.
+	_ = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+	removeOrphanTemps(dir, tmpPrefix+tempStem(filepath.Base(final)), name)
 	return &TempFile{File: f, final: final}, nil
+}
+
+// tempStem is the part of a file name that names its region: up to and
+// including the last '-' ("mdb_bkp_REG1-"), or the whole name.
+func tempStem(base string) string {
+	if i := strings.LastIndexByte(base, '-'); i >= 0 {
+		return base[:i+1]
+	}
+	return base
+}
+
+// removeOrphanTemps removes temp files in dir starting with prefix, other
+// than keep, that no live process holds locked: those a writer killed
+// mid-write (SIGKILL, OOM) left behind. A redelivered dump thus cleans up
+// after the worker that died holding the job.
+func removeOrphanTemps(dir, prefix, keep string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if !e.Type().IsRegular() || !strings.HasPrefix(e.Name(), prefix) {
+			continue
+		}
+		p := filepath.Join(dir, e.Name())
+		if p == keep {
+			continue
+		}
+		f, err := os.Open(p)
+		if err != nil {
+			continue
+		}
+		if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil {
+			_ = os.Remove(p)
+		}
+		_ = f.Close()
+	}
 }
 
 // Commit fsyncs the data, renames it into place and fsyncs the directory so
@@ -96,13 +139,14 @@ func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
 		t.discard()
 		return fmt.Errorf("fsync %s: %w", path, err)
 	}
-	if err := t.Close(); err != nil {
-		_ = os.Remove(t.Name())
-		return fmt.Errorf("close %s: %w", path, err)
-	}
+	// Rename while the file is still open (and locked), so no orphan sweep
+	// can take it for a dead writer's litter.
 	if err := os.Rename(t.Name(), path); err != nil {
-		_ = os.Remove(t.Name())
+		t.discard()
 		return fmt.Errorf("rename %s: %w", path, err)
+	}
+	if err := t.Close(); err != nil {
+		return fmt.Errorf("close %s: %w", path, err)
 	}
 	return syncDir(filepath.Dir(path))
 }

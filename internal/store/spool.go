@@ -73,6 +73,11 @@ func (s *Spool) Quarantine(path, reason string) (string, error) {
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		return "", nil
 	}
+	// The path comes from a job message: never move a file this spool does
+	// not hold (a hostile message naming /etc/passwd would otherwise move it).
+	if !s.holds(path) {
+		return "", fmt.Errorf("quarantine %s: refused, the file is outside the spool %s", path, s.Dir)
+	}
 	if err := os.MkdirAll(s.QuarantineDir(), 0o750); err != nil {
 		return "", fmt.Errorf("quarantine %s: %w", path, err)
 	}
@@ -84,6 +89,28 @@ func (s *Spool) Quarantine(path, reason string) (string, error) {
 		return dst, err
 	}
 	return dst, nil
+}
+
+// holds reports whether path (after resolving symlinks in its directory)
+// lies inside the spool directory.
+func (s *Spool) holds(path string) bool {
+	dir, err := filepath.Abs(s.Dir)
+	if err == nil {
+		dir, err = filepath.EvalSymlinks(dir)
+	}
+	if err != nil {
+		return false
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return false
+	}
+	parent, err := filepath.EvalSymlinks(filepath.Dir(abs))
+	if err != nil {
+		return false
+	}
+	rel, err := filepath.Rel(dir, filepath.Join(parent, filepath.Base(abs)))
+	return err == nil && rel != "." && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 // Entry is an artifact found in the spool.

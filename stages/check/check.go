@@ -8,7 +8,9 @@ package check
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"os"
 
 	"gravedancer/internal/job"
 	"gravedancer/internal/pipeline"
@@ -37,6 +39,13 @@ func (s *Stage) Handle(_ context.Context, j *job.Job) (*job.Job, error) {
 		return nil, pipeline.Exclude("%v: job reached check without an artifact and manifest", job.ErrMalformed)
 	}
 	err := store.Verify(j.Artifact.Path, j.Manifest)
+	if err == nil && j.Artifact.ManifestPath != "" {
+		// The manifest beside the artifact is what the catalog, retention
+		// and restore read later: an artifact without it is not a backup.
+		if _, serr := os.Stat(j.Artifact.ManifestPath); errors.Is(serr, os.ErrNotExist) {
+			err = fmt.Errorf("%w: manifest %s is missing", store.ErrCorrupt, j.Artifact.ManifestPath)
+		}
+	}
 	if err == nil {
 		return j, nil
 	}
