@@ -62,7 +62,7 @@ func init() {
 			case "show":
 				return dlqShow(ctx, conn, fs.Args())
 			case "replay":
-				return dlqReplay(ctx, conn, cfg.NATSSetup, f, fs.Args(), dryRun, force)
+				return dlqReplay(ctx, conn, cfg.NATSSetup, cfg.NATSReplicas, f, fs.Args(), dryRun, force)
 			}
 			return usagef("unknown dlq subcommand %q (list, show, replay)", args[0])
 		},
@@ -87,7 +87,7 @@ func dlqList(ctx context.Context, conn *app.Conn, f pipeline.Filter) error {
 	if err != nil {
 		return err
 	}
-	rp, _ := pipeline.OpenReplayer(ctx, conn.JS, false) // no bucket yet: nothing replayed
+	rp, _ := pipeline.OpenReplayer(ctx, conn.JS, false, 0) // no bucket yet: nothing replayed
 	tw := tabwriter.NewWriter(os.Stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "SEQ\tTIME\tRUN\tREGION\tSTAGE\tDELIVERIES\tREPLAYED\tREASON")
 	for _, e := range entries {
@@ -109,7 +109,7 @@ func replayedText(ctx context.Context, rp *pipeline.Replayer, seq uint64) string
 }
 
 // dlqReplay republishes the chosen entries to the stage they failed at.
-func dlqReplay(ctx context.Context, conn *app.Conn, create bool, f pipeline.Filter, seqs []string, dryRun, force bool) error {
+func dlqReplay(ctx context.Context, conn *app.Conn, create bool, replicas int, f pipeline.Filter, seqs []string, dryRun, force bool) error {
 	entries, err := replayTargets(ctx, conn, f, seqs)
 	if err != nil {
 		return err
@@ -117,7 +117,7 @@ func dlqReplay(ctx context.Context, conn *app.Conn, create bool, f pipeline.Filt
 	if len(entries) == 0 {
 		return usagef("dlq replay: nothing matches; give SEQ… or --run/--region/--stage")
 	}
-	rp, err := pipeline.OpenReplayer(ctx, conn.JS, create)
+	rp, err := pipeline.OpenReplayer(ctx, conn.JS, create, replicas)
 	if err != nil {
 		return err
 	}

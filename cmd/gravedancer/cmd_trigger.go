@@ -61,7 +61,7 @@ func init() {
 			defer conn.Close()
 			// A trigger-only NATS user may not create streams (GD_NATS_SETUP=false).
 			if cfg.NATSSetup {
-				if err := pipeline.EnsureStreams(ctx, conn.JS, 1); err != nil {
+				if err := pipeline.EnsureStreams(ctx, conn.JS, cfg.NATSReplicas); err != nil {
 					return err
 				}
 			}

@@ -151,7 +151,7 @@ func (c *Conn) Close() {
 func Pipeline(cfg *config.Config, c *Conn, log *slog.Logger) *pipeline.Pipeline {
 	return pipeline.New(c.JS, pipeline.Options{
 		Route: Route, AckWait: cfg.AckWait, MaxDeliver: cfg.MaxDeliver,
-		RetryDelay: cfg.RetryDelay, Logger: log, Bind: !cfg.NATSSetup,
+		RetryDelay: cfg.RetryDelay, Logger: log, Bind: !cfg.NATSSetup, Replicas: cfg.NATSReplicas,
 	})
 }
 
@@ -178,16 +178,16 @@ func Setup(ctx context.Context, cfg *config.Config, p *pipeline.Pipeline) error 
 			return err
 		}
 	}
-	if _, err := lease.Open(ctx, p.JetStream(), cfg.LeaseTTL, workerID()); err != nil {
+	if _, err := lease.Open(ctx, p.JetStream(), cfg.LeaseTTL, workerID(), cfg.NATSReplicas); err != nil {
 		return err
 	}
-	if _, err := pipeline.OpenReplayer(ctx, p.JetStream(), true); err != nil {
+	if _, err := pipeline.OpenReplayer(ctx, p.JetStream(), true, cfg.NATSReplicas); err != nil {
 		return err
 	}
-	if _, err := OpenPresence(ctx, p.JetStream(), true); err != nil {
+	if _, err := OpenPresence(ctx, p.JetStream(), true, cfg.NATSReplicas); err != nil {
 		return err
 	}
-	return SetupReporter(ctx, p.JetStream())
+	return SetupReporter(ctx, p.JetStream(), cfg.NATSReplicas)
 }
 
 // StageCap is a stage's cluster-wide concurrency: its consumer's MaxAckPending.
@@ -251,8 +251,13 @@ func (d *deps) worker(ctx context.Context, name string) (*pipeline.Worker, error
 	case job.StagePlan:
 		return p.PlanWorker(&plan.Stage{Regions: cfg.Regions}), nil
 	case job.StageDump:
+		leases, err := d.leases(ctx)
+		if err != nil {
+			return nil, err
+		}
 		dd := &dumper.Dumper{Spool: spool, Opts: DumpOptions(cfg)}
-		return p.StageWorker(&dump.Stage{Dumper: dd, Spool: spool, Regions: cfg.Regions, Logger: log}, StageCap(cfg, name)), nil
+		return p.StageWorker(&dump.Stage{Dumper: dd, Spool: spool, Regions: cfg.Regions,
+			Slots: leases, PerSource: cfg.DumpPerSource, Logger: log}, StageCap(cfg, name)), nil
 	case job.StageStats:
 		return p.StageWorker(&stats.Stage{Spool: spool, Logger: log}, StageCap(cfg, name)), nil
 	case job.StageCheck:
@@ -273,11 +278,7 @@ func (d *deps) worker(ctx context.Context, name string) (*pipeline.Worker, error
 
 func (d *deps) restoreWorker(ctx context.Context) (*pipeline.Worker, error) {
 	cfg := d.cfg
-	open := lease.Open
-	if !cfg.NATSSetup {
-		open = lease.Bind
-	}
-	leases, err := open(ctx, d.p.JetStream(), cfg.LeaseTTL, workerID())
+	leases, err := d.leases(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -290,6 +291,15 @@ func (d *deps) restoreWorker(ctx context.Context) (*pipeline.Worker, error) {
 		Leases:        leases, Spool: d.spool, Logger: d.log,
 	}
 	return d.p.StageWorker(st, StageCap(cfg, job.StageRestore)), nil
+}
+
+// leases opens the lease bucket (test servers and dump slots), binding
+// the admin's when this process may not create it.
+func (d *deps) leases(ctx context.Context) (*lease.Leases, error) {
+	if !d.cfg.NATSSetup {
+		return lease.Bind(ctx, d.p.JetStream(), d.cfg.LeaseTTL, workerID())
+	}
+	return lease.Open(ctx, d.p.JetStream(), d.cfg.LeaseTTL, workerID(), d.cfg.NATSReplicas)
 }
 
 // restoreLoader is the engine, or the client alone when GD_RESTORE_METHOD

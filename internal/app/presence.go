@@ -30,11 +30,11 @@ type WorkerInfo struct {
 type Presence struct{ kv jetstream.KeyValue }
 
 // OpenPresence binds (creating if allowed) the presence bucket.
-func OpenPresence(ctx context.Context, js jetstream.JetStream, create bool) (*Presence, error) {
+func OpenPresence(ctx context.Context, js jetstream.JetStream, create bool, replicas int) (*Presence, error) {
 	var kv jetstream.KeyValue
 	var err error
 	if create {
-		kv, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: PresenceBucket, TTL: presenceTTL,
+		kv, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: PresenceBucket, TTL: presenceTTL, Replicas: max(replicas, 1),
 			History: 1, Storage: jetstream.MemoryStorage, Description: "gravedancer running workers"})
 	} else {
 		kv, err = js.KeyValue(ctx, PresenceBucket)

@@ -44,9 +44,9 @@ type Reporter struct {
 
 // StartReporter binds (creating if allowed) its bucket and consumer and runs
 // until Stop.
-func StartReporter(ctx context.Context, js jetstream.JetStream, spool *store.Spool, create bool, log *slog.Logger) (*Reporter, error) {
+func StartReporter(ctx context.Context, js jetstream.JetStream, spool *store.Spool, create bool, replicas int, log *slog.Logger) (*Reporter, error) {
 	if create {
-		if err := SetupReporter(ctx, js); err != nil {
+		if err := SetupReporter(ctx, js, replicas); err != nil {
 			return nil, err
 		}
 	}
@@ -65,8 +65,8 @@ func StartReporter(ctx context.Context, js jetstream.JetStream, spool *store.Spo
 }
 
 // SetupReporter creates the run-state bucket and the reporter's consumer.
-func SetupReporter(ctx context.Context, js jetstream.JetStream) error {
-	if _, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: RunsBucket, History: 1,
+func SetupReporter(ctx context.Context, js jetstream.JetStream, replicas int) error {
+	if _, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: RunsBucket, History: 1, Replicas: max(replicas, 1),
 		TTL: pipeline.EventsMaxAge, Storage: jetstream.FileStorage, Description: "gravedancer run state"}); err != nil {
 		return fmt.Errorf("reporter bucket: %w", err)
 	}

@@ -44,14 +44,14 @@ func Serve(ctx context.Context, cfg *config.Config, opts ServeOptions, log *slog
 	if err != nil {
 		return err
 	}
-	if pres, err := OpenPresence(ctx, conn.JS, cfg.NATSSetup); err == nil {
+	if pres, err := OpenPresence(ctx, conn.JS, cfg.NATSSetup, cfg.NATSReplicas); err == nil {
 		pres.Announce(ctx, newWorkerInfo(opts.Stages, opts.Slots))
 	} else {
 		log.Warn("not listed in status: presence bucket unavailable", "err", err)
 	}
 	if slices.Contains(opts.Stages, job.StagePlan) {
 		// The process that plans runs also files their reports.
-		rep, err := StartReporter(ctx, conn.JS, &store.Spool{Dir: cfg.SpoolDir}, cfg.NATSSetup, log)
+		rep, err := StartReporter(ctx, conn.JS, &store.Spool{Dir: cfg.SpoolDir}, cfg.NATSSetup, cfg.NATSReplicas, log)
 		if err != nil {
 			w.Stop()
 			return err

@@ -60,7 +60,7 @@ func GetStatus(ctx context.Context, cfg *config.Config, js jetstream.JetStream) 
 		}
 		st.Regions = append(st.Regions, rs)
 	}
-	if pres, err := OpenPresence(ctx, js, false); err == nil {
+	if pres, err := OpenPresence(ctx, js, false, 0); err == nil {
 		st.Workers, _ = pres.List(ctx)
 	}
 	for _, name := range AllStages() {

@@ -89,14 +89,20 @@ type Config struct {
 	// NATSSetup lets this process create streams, consumers and the lease
 	// bucket. With per-role users only the admin may: run `gravedancer
 	// setup` as admin once and set this false for workers.
-	NATSSetup bool          `envconfig:"NATS_SETUP" default:"true"`
-	AckWait   time.Duration `envconfig:"ACK_WAIT" default:"60s"`
+	NATSSetup bool `envconfig:"NATS_SETUP" default:"true"`
+	// NATSReplicas is the copies a JetStream cluster keeps of every stream
+	// and bucket: 3 survives the loss of one node. 1 on a single server.
+	NATSReplicas int           `envconfig:"NATS_REPLICAS" default:"1"`
+	AckWait      time.Duration `envconfig:"ACK_WAIT" default:"60s"`
 	// MaxDeliver bounds attempts of a job at one stage; the last failure
 	// excludes the region with that failure as the reason.
 	MaxDeliver int           `envconfig:"MAX_DELIVER" default:"4"`
 	RetryDelay time.Duration `envconfig:"RETRY_DELAY" default:"30s"`
 
-	DumpConcurrency  int `envconfig:"DUMP_CONCURRENCY" default:"4"`
+	DumpConcurrency int `envconfig:"DUMP_CONCURRENCY" default:"4"`
+	// DumpPerSource caps concurrent dumps against one source server
+	// (host:port) across all workers, for regions that share a server.
+	DumpPerSource    int `envconfig:"DUMP_PER_SOURCE" default:"1"`
 	StatsConcurrency int `envconfig:"STATS_CONCURRENCY" default:"2"`
 	CheckConcurrency int `envconfig:"CHECK_CONCURRENCY" default:"2"`
 	// RestoreConcurrency 0 means one restore per test server.
@@ -281,11 +287,18 @@ func (c *Config) validatePipeline() error {
 	positive := map[string]int{
 		"DUMP_CONCURRENCY": c.DumpConcurrency, "STATS_CONCURRENCY": c.StatsConcurrency,
 		"CHECK_CONCURRENCY": c.CheckConcurrency, "SHIP_CONCURRENCY": c.ShipConcurrency, "MAX_DELIVER": c.MaxDeliver,
+		"DUMP_PER_SOURCE": c.DumpPerSource,
 	}
 	for _, name := range sortedKeys(positive) {
 		if positive[name] < 1 {
 			return errf(name, "must be at least 1, got %d", positive[name])
 		}
+	}
+	if c.NATSReplicas < 1 || c.NATSReplicas > 5 {
+		return errf("NATS_REPLICAS", "must be 1 to 5 (JetStream's limit), got %d", c.NATSReplicas)
+	}
+	if c.NATSURL == "" && c.NATSReplicas != 1 {
+		return errf("NATS_REPLICAS", "the embedded NATS server is a single node: replicas must be 1 without GD_NATS_URL, got %d", c.NATSReplicas)
 	}
 	if c.RestoreConcurrency < 0 {
 		return errf("RESTORE_CONCURRENCY", "must not be negative (0 = one per test server)")

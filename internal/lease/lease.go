@@ -1,5 +1,5 @@
-// Package lease gives a restore exclusive use of one test server through a
-// JetStream key-value bucket. A lease is a key per server with the holder as
+// Package lease gives a restore exclusive use of one test server, and a dump
+// one of a source server's dump slots, through a JetStream key-value bucket. A lease is a key per server with the holder as
 // value; the bucket's TTL removes a key its holder stopped renewing, so a
 // worker that died frees its server without anyone's help.
 package lease
@@ -19,6 +19,11 @@ import (
 // Bucket is the KV bucket holding test-server leases.
 const Bucket = "gd_leases"
 
+// pollEvery is how often a waiting Acquire retries. Waiters are few (a
+// stage's MaxAckPending bounds them) and a Create is cheap, while every
+// poll interval is added to a queue of dumps waiting for one server.
+const pollEvery = 250 * time.Millisecond
+
 // ErrLost is the cause of a lease's context when renewal failed: another
 // holder may have the server now, so the work on it must stop.
 var ErrLost = errors.New("test server lease lost")
@@ -31,17 +36,18 @@ type Leases struct {
 	poll   time.Duration
 }
 
-// Open creates or binds the bucket. holder names this process in the value,
-// so an operator can see who holds a server.
-func Open(ctx context.Context, js jetstream.JetStream, ttl time.Duration, holder string) (*Leases, error) {
+// Open creates or binds the bucket with replicas copies (GD_NATS_REPLICAS).
+// holder names this process in the value, so an operator can see who holds
+// a server.
+func Open(ctx context.Context, js jetstream.JetStream, ttl time.Duration, holder string, replicas int) (*Leases, error) {
 	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-		Bucket: Bucket, TTL: ttl, History: 1, Storage: jetstream.FileStorage,
+		Bucket: Bucket, TTL: ttl, History: 1, Storage: jetstream.FileStorage, Replicas: max(replicas, 1),
 		Description: "gravedancer test-server leases",
 	})
 	if err != nil {
 		return nil, fmt.Errorf("lease bucket: %w", err)
 	}
-	return &Leases{kv: kv, ttl: ttl, holder: holder, poll: min(time.Second, ttl/10)}, nil
+	return &Leases{kv: kv, ttl: ttl, holder: holder, poll: min(pollEvery, ttl/10)}, nil
 }
 
 // Bind uses a bucket an admin created, for NATS users that may not create one.
@@ -50,7 +56,7 @@ func Bind(ctx context.Context, js jetstream.JetStream, ttl time.Duration, holder
 	if err != nil {
 		return nil, fmt.Errorf("lease bucket %s (run `gravedancer setup` as the NATS admin first): %w", Bucket, err)
 	}
-	return &Leases{kv: kv, ttl: ttl, holder: holder, poll: min(time.Second, ttl/10)}, nil
+	return &Leases{kv: kv, ttl: ttl, holder: holder, poll: min(pollEvery, ttl/10)}, nil
 }
 
 // Lease is one held server. Its context ends when the lease is lost.
@@ -74,7 +80,7 @@ func key(server string) string { return unsafeKey.ReplaceAllString(server, "_") 
 // returned context ends when the lease is lost or released.
 func (l *Leases) Acquire(ctx context.Context, servers []string) (*Lease, context.Context, error) {
 	if len(servers) == 0 {
-		return nil, nil, errors.New("lease: no test servers")
+		return nil, nil, errors.New("lease: nothing to lease")
 	}
 	for {
 		start := rand.IntN(len(servers))

@@ -27,7 +27,7 @@ func openLeases(t *testing.T, ttl time.Duration, holders ...string) []*Leases {
 		}
 		t.Cleanup(nc.Close)
 		js, _ := jetstream.New(nc)
-		l, err := Open(context.Background(), js, ttl, h)
+		l, err := Open(context.Background(), js, ttl, h, 1)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -697,7 +697,7 @@ func TestPermissions(t *testing.T) {
 		c.denied(t, "Publish", "$JS.API.CONSUMER.INFO.GD_JOBS.plan", bindConsumer(c, job.StagePlan))
 		c.denied(t, "Publish", "$JS.API.CONSUMER.MSG.NEXT.GD_JOBS.plan", request(c, "$JS.API.CONSUMER.MSG.NEXT.GD_JOBS.plan", `{"batch":1,"no_wait":true}`))
 		c.denied(t, "Publish", "$JS.API.STREAM.INFO.KV_gd_workers", func(ctx context.Context) error {
-			_, err := app.OpenPresence(ctx, c.js, false)
+			_, err := app.OpenPresence(ctx, c.js, false, 0)
 			return err
 		})
 		// The trigger command with GD_NATS_SETUP left true would try this.
@@ -798,7 +798,7 @@ func TestPermissions(t *testing.T) {
 				})
 			}
 			ok.allowed(t, "list itself in the presence bucket", func(ctx context.Context) error {
-				if _, err := app.OpenPresence(ctx, ok.js, false); err != nil {
+				if _, err := app.OpenPresence(ctx, ok.js, false, 0); err != nil {
 					return err
 				}
 				kv, err := ok.js.KeyValue(ctx, app.PresenceBucket)
@@ -813,7 +813,7 @@ func TestPermissions(t *testing.T) {
 			reporter := user == job.StagePlan || user == "worker"
 			if reporter {
 				ok.allowed(t, "run the run reporter", func(ctx context.Context) error {
-					r, err := app.StartReporter(ctx, ok.js, &store.Spool{Dir: t.TempDir()}, false, slog.New(slog.NewTextHandler(io.Discard, nil)))
+					r, err := app.StartReporter(ctx, ok.js, &store.Spool{Dir: t.TempDir()}, false, 0, slog.New(slog.NewTextHandler(io.Discard, nil)))
 					if err != nil {
 						return err
 					}
@@ -869,13 +869,13 @@ func TestPermissions(t *testing.T) {
 			c.denied(t, "Publish", pipeline.SubjectTrigger, jsPublish(c, pipeline.SubjectTrigger))
 			c.denied(t, "Subscription", "gd.event.>", subscribe(c, "gd.event.>"))
 			c.denied(t, "Publish", "$JS.API.STREAM.INFO.KV_"+pipeline.ReplayBucket, func(ctx context.Context) error {
-				_, err := pipeline.OpenReplayer(ctx, c.js, false)
+				_, err := pipeline.OpenReplayer(ctx, c.js, false, 0)
 				return err
 			})
 			if !reporter {
 				c.denied(t, "Publish", pipeline.SubjectRunFinished, jsPublish(c, pipeline.SubjectRunFinished))
 				c.denied(t, "Publish", "$JS.API.STREAM.INFO.KV_"+app.RunsBucket, func(ctx context.Context) error {
-					_, err := app.StartReporter(ctx, c.js, &store.Spool{Dir: t.TempDir()}, false, slog.New(slog.NewTextHandler(io.Discard, nil)))
+					_, err := app.StartReporter(ctx, c.js, &store.Spool{Dir: t.TempDir()}, false, 0, slog.New(slog.NewTextHandler(io.Discard, nil)))
 					return err
 				})
 				c.denied(t, "Publish", "$JS.API.CONSUMER.MSG.NEXT.GD_EVENTS.reporter", request(c, "$JS.API.CONSUMER.MSG.NEXT.GD_EVENTS.reporter", `{"batch":1,"no_wait":true}`))
@@ -949,7 +949,7 @@ func TestPermissions(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			rp, err := pipeline.OpenReplayer(ctx, c.js, false)
+			rp, err := pipeline.OpenReplayer(ctx, c.js, false, 0)
 			if err != nil {
 				return err
 			}
@@ -967,7 +967,7 @@ func TestPermissions(t *testing.T) {
 			if _, err := app.GetStatus(ctx, cfg, c.js); err != nil {
 				return err
 			}
-			pres, err := app.OpenPresence(ctx, c.js, false)
+			pres, err := app.OpenPresence(ctx, c.js, false, 0)
 			if err != nil {
 				return err
 			}

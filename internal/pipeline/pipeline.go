@@ -54,6 +54,9 @@ type Options struct {
 	// Bind makes workers use the consumers an admin created (`gravedancer
 	// setup`) instead of creating them: per-role NATS users may not.
 	Bind bool
+	// Replicas is how many copies of each stream a clustered JetStream
+	// keeps (GD_NATS_REPLICAS); 1 on a single server.
+	Replicas int
 }
 
 // Pipeline publishes and settles jobs on one JetStream connection.
@@ -82,7 +85,7 @@ func New(js jetstream.JetStream, opts Options) *Pipeline {
 func (p *Pipeline) JetStream() jetstream.JetStream { return p.js }
 
 // Setup creates the streams.
-func (p *Pipeline) Setup(ctx context.Context) error { return EnsureStreams(ctx, p.js, 1) }
+func (p *Pipeline) Setup(ctx context.Context) error { return EnsureStreams(ctx, p.js, p.opts.Replicas) }
 
 // next is the stage after stage on the route, or "" at its end.
 func (p *Pipeline) next(stage string) string {

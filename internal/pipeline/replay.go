@@ -45,11 +45,11 @@ type Replayer struct {
 }
 
 // OpenReplayer binds (creating if allowed) the replay bucket.
-func OpenReplayer(ctx context.Context, js jetstream.JetStream, create bool) (*Replayer, error) {
+func OpenReplayer(ctx context.Context, js jetstream.JetStream, create bool, replicas int) (*Replayer, error) {
 	var kv jetstream.KeyValue
 	var err error
 	if create {
-		kv, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: ReplayBucket, History: 1,
+		kv, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: ReplayBucket, History: 1, Replicas: max(replicas, 1),
 			Storage: jetstream.FileStorage, TTL: DLQMaxAge, Description: "gravedancer DLQ replays"})
 	} else {
 		kv, err = js.KeyValue(ctx, ReplayBucket)

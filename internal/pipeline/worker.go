@@ -10,6 +10,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"gravedancer/internal/failpoint"
 	"gravedancer/internal/job"
 )
 
@@ -223,6 +224,9 @@ func (w *Worker) process(ctx context.Context, msg jetstream.Msg) {
 		// the job would be redone after a restart. Publishes carry their own
 		// timeout.
 		err = w.advance(context.WithoutCancel(ctx), d, outs)
+	}
+	if failpoint.Enabled && err == nil {
+		failpoint.Hit(failpoint.AfterPublish + w.spec.Stage)
 	}
 	w.settle(ctx, d, err, log)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"gravedancer/internal/failpoint"
 	"gravedancer/internal/sqldump"
 )
 
@@ -90,6 +91,10 @@ func (r *engineRun) run(ctx context.Context, sc *sqldump.Scanner, st *sqldump.St
 	return err
 }
 
+// failpointStatements is where a restore stops for the fault suite: far
+// enough in that databases exist and rows were loaded.
+const failpointStatements = 40
+
 func (r *engineRun) loop(ctx context.Context, sc *sqldump.Scanner, st *sqldump.Statement, err error) error {
 	for ; ; st, err = sc.Next() {
 		if err == io.EOF {
@@ -100,6 +105,9 @@ func (r *engineRun) loop(ctx context.Context, sc *sqldump.Scanner, st *sqldump.S
 		}
 		if err := r.statement(ctx, st); err != nil {
 			return err
+		}
+		if failpoint.Enabled && r.res.Statements == failpointStatements {
+			failpoint.Hit(failpoint.RestoreLoad)
 		}
 		r.progress.tick(false, r.res.Statements, r.pool.rows.Load)
 	}

@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"gravedancer/internal/failpoint"
 	"gravedancer/internal/job"
 	"gravedancer/internal/store"
 )
@@ -162,6 +163,9 @@ func (d *Dir) copyFile(ctx context.Context, src, dst, want string) error {
 			return context.Cause(ctx)
 		}
 		return diskFull(fmt.Errorf("copy %s to %s: %w", src, dst, err), dst)
+	}
+	if failpoint.Enabled {
+		failpoint.Hit(failpoint.ShipCopy)
 	}
 	if got := hex.EncodeToString(h.Sum(nil)); got != want {
 		return fmt.Errorf("%w: local file %s has sha256 %s, want %s (changed since it was verified?)", ErrHashMismatch, src, got, want)

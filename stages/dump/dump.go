@@ -6,11 +6,16 @@ package dump
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"net"
+	"strconv"
+	"time"
 
 	"gravedancer/internal/config"
 	"gravedancer/internal/dumper"
 	"gravedancer/internal/job"
+	"gravedancer/internal/lease"
 	"gravedancer/internal/pipeline"
 	"gravedancer/internal/store"
 )
@@ -25,12 +30,23 @@ type Finder interface {
 	FindRun(region, run string) (*store.Entry, error)
 }
 
+// Slots hands out one of a source server's dump slots, shared by every
+// worker through the lease bucket; a slot of a worker that died expires.
+type Slots interface {
+	Acquire(ctx context.Context, names []string) (*lease.Lease, context.Context, error)
+}
+
 // Stage dumps regions.
 type Stage struct {
 	Dumper  Dumper
 	Spool   Finder
 	Regions config.RegionList
-	Logger  *slog.Logger
+	// Slots and PerSource bound the dumps running against one source
+	// server (GD_DUMP_PER_SOURCE): regions may share a server, and a dump
+	// is the heaviest thing done to it. Nil Slots means no bound.
+	Slots     Slots
+	PerSource int
+	Logger    *slog.Logger
 }
 
 var _ pipeline.Stage = (*Stage)(nil)
@@ -51,7 +67,12 @@ func (s *Stage) Handle(ctx context.Context, j *job.Job) (*job.Job, error) {
 		return j, nil
 	}
 	src := dumper.Source{Region: r.Name, Host: r.Host, Port: r.Port, User: r.User, Password: r.Password}
+	release, err := s.slot(ctx, j, src)
+	if err != nil {
+		return nil, err
+	}
 	art, man, err := s.Dumper.Dump(ctx, src, j.Run)
+	release()
 	if err != nil {
 		var de *dumper.Error
 		if errors.As(err, &de) && de.Transient {
@@ -64,6 +85,36 @@ func (s *Stage) Handle(ctx context.Context, j *job.Job) (*job.Job, error) {
 		"md5", man.MD5, "took", man.Finished.Sub(man.Started).Round(1e6))
 	j.Artifact, j.Manifest = art, man
 	return j, nil
+}
+
+// slot waits for a free dump slot on src's server. The dump runs on ctx,
+// not on the slot's context: a lost slot (NATS unreachable for a while)
+// risks one dump too many on a server, which is better than throwing away
+// an hour of dumping.
+func (s *Stage) slot(ctx context.Context, j *job.Job, src dumper.Source) (release func(), err error) {
+	if s.Slots == nil {
+		return func() {}, nil
+	}
+	server := net.JoinHostPort(src.Host, strconv.Itoa(src.Port))
+	names := make([]string, max(s.PerSource, 1))
+	for i := range names {
+		names[i] = SlotName(server, i)
+	}
+	waited := time.Now()
+	l, _, err := s.Slots.Acquire(ctx, names)
+	if err != nil {
+		return nil, fmt.Errorf("dump slot on %s: %w", server, err)
+	}
+	if w := time.Since(waited); w > time.Second {
+		s.Logger.Info("waited for a dump slot", "region", j.Region, "run", j.Run, "source", server, "waited", w.Round(time.Millisecond))
+	}
+	return func() { _ = l.Release(context.WithoutCancel(ctx)) }, nil
+}
+
+// SlotName is the lease name of slot i of a source server; test servers
+// are leased by their bare host:port, so the two never collide.
+func SlotName(server string, i int) string {
+	return "source/" + server + "/" + strconv.Itoa(i)
 }
 
 func artifactOf(e *store.Entry) *job.Artifact {
