@@ -35,11 +35,15 @@ test: deps lint build
 # A count, not a duration: a duration races the fuzz coordinator in Go 1.26
 # (golang/go#75804) and fails with "context deadline exceeded" and no crasher.
 FUZZTIME ?= 200000x
+# Minimising a new input defaults to 60 s each; a count bounds it, too.
+FUZZMIN  ?= 500x
+# FuzzPlan checks every input against a quadratic reference: fewer runs.
+FUZZTIME_PLAN ?= 20000x
 test-fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzScanner$$' -fuzztime $(FUZZTIME) ./internal/sqldump/
-	$(GO) test -run '^$$' -fuzz '^FuzzDecodeJob$$' -fuzztime $(FUZZTIME) ./internal/job/
-	$(GO) test -run '^$$' -fuzz '^FuzzDecodeTrigger$$' -fuzztime $(FUZZTIME) ./internal/job/
-	$(GO) test -run '^$$' -fuzz '^FuzzPlan$$' -fuzztime $(FUZZTIME) ./internal/retention/
+	$(GO) test -run '^$$' -fuzz '^FuzzScanner$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMIN) ./internal/sqldump/
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeJob$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMIN) ./internal/job/
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeTrigger$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMIN) ./internal/job/
+	$(GO) test -run '^$$' -fuzz '^FuzzPlan$$' -fuzztime $(FUZZTIME_PLAN) -fuzzminimizetime $(FUZZMIN) ./internal/retention/
 
 lint:
 	@out=$$(gofmt -l . | grep -v '^vendor/' || true); \

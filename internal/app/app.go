@@ -159,6 +159,7 @@ func Pipeline(cfg *config.Config, c *Conn, log *slog.Logger) *pipeline.Pipeline 
 type Workers struct {
 	workers []*pipeline.Worker
 	stopAdv func()
+	janitor *restorestage.Janitor // with the restore stage
 }
 
 // Setup creates or updates everything the pipeline needs on the server:
@@ -234,6 +235,11 @@ func StartWorkers(ctx context.Context, cfg *config.Config, p *pipeline.Pipeline,
 		}
 		w.workers = append(w.workers, wk)
 	}
+	if deps.restore != nil {
+		// Sweeps test servers that a dead restore left databases on.
+		w.janitor = &restorestage.Janitor{Stage: deps.restore, Every: cfg.LeaseTTL}
+		w.janitor.Start(ctx)
+	}
 	return w, nil
 }
 
@@ -243,6 +249,8 @@ type deps struct {
 	p     *pipeline.Pipeline
 	spool *store.Spool
 	log   *slog.Logger
+
+	restore *restorestage.Stage // set once the restore worker is built
 }
 
 func (d *deps) worker(ctx context.Context, name string) (*pipeline.Worker, error) {
@@ -290,6 +298,7 @@ func (d *deps) restoreWorker(ctx context.Context) (*pipeline.Worker, error) {
 		Fallback:      &engine.Loader{Tool: cfg.RestoreTool, TempDir: cfg.StateDir},
 		Leases:        leases, Spool: d.spool, Logger: d.log,
 	}
+	d.restore = st
 	return d.p.StageWorker(st, StageCap(cfg, job.StageRestore)), nil
 }
 
@@ -360,6 +369,9 @@ func (w *Workers) StopGracefully(grace time.Duration) {
 		}()
 	}
 	wg.Wait()
+	if w.janitor != nil {
+		w.janitor.Stop()
+	}
 	if w.stopAdv != nil {
 		w.stopAdv()
 	}

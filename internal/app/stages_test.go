@@ -16,6 +16,7 @@ import (
 	"gravedancer/internal/job"
 	"gravedancer/internal/pipeline"
 	"gravedancer/internal/report"
+	engine "gravedancer/internal/restore"
 	"gravedancer/internal/store"
 	"gravedancer/internal/testenv"
 )
@@ -131,6 +132,11 @@ func assertTestServerClean(t *testing.T, db *sql.DB, users string) {
 		rows.Scan(&name)
 		switch name {
 		case "mysql", "sys", "performance_schema", "information_schema":
+		case engine.LedgerSchema:
+			var n int
+			if err := db.QueryRow("SELECT COUNT(*) FROM `" + engine.LedgerSchema + "`.`restoring`").Scan(&n); err != nil || n != 0 {
+				t.Errorf("restore ledger lists %d databases (%v), want none after the restores", n, err)
+			}
 		default:
 			t.Errorf("restored database %q left on the test server", name)
 		}

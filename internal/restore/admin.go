@@ -39,10 +39,11 @@ func BinlogAllowed(ctx context.Context, db *sql.DB) (bool, error) {
 
 // DropDatabases drops the named databases (IF EXISTS). It refuses the whole
 // list, dropping nothing, if any name is empty or a system schema (in any
-// letter case): a safety net so that a bug upstream can never drop `mysql`.
+// letter case) or the restore ledger: a safety net so that a bug upstream
+// can never drop `mysql`.
 func DropDatabases(ctx context.Context, db *sql.DB, names []string) error {
 	for _, n := range names {
-		if n == "" || isSystem(n) {
+		if n == "" || isSystem(n) || isLedger(n) {
 			return fmt.Errorf("restore: refusing to drop database %q", n)
 		}
 	}

@@ -111,10 +111,12 @@ func (s *Stage) slot(ctx context.Context, j *job.Job, src dumper.Source) (releas
 	return func() { _ = l.Release(context.WithoutCancel(ctx)) }, nil
 }
 
-// SlotName is the lease name of slot i of a source server; test servers
-// are leased by their bare host:port, so the two never collide.
+// SlotName is the lease name of slot i of a source server. Test servers
+// are leased by their bare host:port, so the two never collide, and the
+// leading "slot." token lets nats.conf give the dump user these keys only
+// ($KV.gd_leases.slot.>).
 func SlotName(server string, i int) string {
-	return "source/" + server + "/" + strconv.Itoa(i)
+	return "slot." + server + "." + strconv.Itoa(i)
 }
 
 func artifactOf(e *store.Entry) *job.Artifact {

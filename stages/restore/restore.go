@@ -11,7 +11,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -142,18 +144,37 @@ func (s *Stage) restoreOn(ctx context.Context, server string, j *job.Job) (*job.
 		return nil, fmt.Errorf("connect: %w", err)
 	}
 	dbs := userDatabases(j.Manifest.Databases)
+	if slices.ContainsFunc(dbs, func(n string) bool { return strings.EqualFold(n, engine.LedgerSchema) }) {
+		return nil, &engine.CheckError{Reason: fmt.Sprintf("the dump contains a database named %s, which gravedancer keeps on test servers; it cannot be restored there", engine.LedgerSchema)}
+	}
+	if err := s.clean(ctx, db, server); err != nil {
+		return nil, err
+	}
 	if err := engine.DropDatabases(ctx, db, dbs); err != nil {
 		return nil, fmt.Errorf("clean test server before restore: %w", err)
 	}
+	if err := engine.MarkRestoring(ctx, db, j.Region, j.Run, dbs); err != nil {
+		return nil, err
+	}
 	defer func() {
-		if err := engine.DropDatabases(context.WithoutCancel(ctx), db, dbs); err != nil {
-			s.Logger.Error("could not drop restored databases", "test_server", server, "region", j.Region, "err", err)
+		ctx := context.WithoutCancel(ctx)
+		err := engine.DropDatabases(ctx, db, dbs)
+		if err == nil {
+			err = engine.ClearRestoring(ctx, db, dbs)
+		}
+		if err != nil {
+			// The ledger still lists them: the janitor drops them once the
+			// server answers again.
+			s.Logger.Error("could not drop restored databases; left for the janitor", "test_server", server, "region", j.Region, "err", err)
 		}
 	}()
 	opts := engine.LoadOptions{NoBinlog: s.binlogOff(ctx, db, server), StripDefiners: s.StripDefiners}
 	res, fallback, err := s.load(ctx, j, target, opts)
-	if res != nil {
+	if res != nil && len(union(dbs, res.Databases)) > len(dbs) {
 		dbs = union(dbs, res.Databases) // a failed load may have begun some
+		if merr := engine.MarkRestoring(context.WithoutCancel(ctx), db, j.Region, j.Run, dbs); merr != nil && err == nil {
+			err = merr
+		}
 	}
 	if err != nil {
 		return nil, err
