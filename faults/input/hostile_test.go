@@ -152,6 +152,7 @@ func TestHostileJobMessages(t *testing.T) {
 		{"region NUL", pipeline.JobSubject("dump", "REG1"), fmt.Sprintf(`{"v":1,"run":"nul","region":"REG1\u0000x","addr":%q,"stage":"dump"}`, m.Addr())},
 		{"artifact outside spool", pipeline.JobSubject("check", "REG1"), artifact(filepath.Join(outside, "etc", "passwd"))},
 		{"artifact ../../x", pipeline.JobSubject("check", "REG1"), artifact("../../x")},
+		{"oversized", pipeline.JobSubject("dump", "REG1"), strings.Repeat("A", int(nc.MaxPayload())-256)},
 		{"artifact ../../x at retain", pipeline.JobSubject("retain", "REG1"), strings.Replace(artifact("../../x"), `"stage":"check"`, `"stage":"retain"`, 1)},
 	}
 	for _, msg := range msgs {

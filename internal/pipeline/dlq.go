@@ -2,6 +2,8 @@ package pipeline
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -43,11 +45,39 @@ func (p *Pipeline) deadLetter(ctx context.Context, dl deadLetter) error {
 	h.Set(HdrDeliveries, strconv.Itoa(dl.deliveries))
 	h.Set(HdrSubject, dl.subject)
 	h.Set(HdrSeq, strconv.FormatUint(dl.seq, 10))
+	body = p.fit(body, h)
 	id := "dlq." + strconv.FormatUint(dl.seq, 10)
 	if err := p.publish(ctx, DLQSubject(dl.stage, dl.region), id, body, h); err != nil {
 		return err
 	}
 	return p.publish(ctx, ExcludedSubject(dl.region), "excluded."+strconv.FormatUint(dl.seq, 10), body, h)
+}
+
+// dlqSlack covers what the client adds to a message besides body and
+// headers, and the Msg-Id header publish sets.
+const dlqSlack = 1024
+
+// fit cuts body so that it and h fit the server's max_payload. A message
+// published just under the limit (or a job that grew by its exclusion)
+// would otherwise never fit in the DLQ, and a job that cannot be
+// dead-lettered is never settled. The cut is recorded in h.
+func (p *Pipeline) fit(body []byte, h nats.Header) []byte {
+	limit := p.js.Conn().MaxPayload()
+	size := int64(len(body)) + dlqSlack
+	for k, vs := range h {
+		for _, v := range vs {
+			size += int64(len(k) + len(v) + 4)
+		}
+	}
+	over := size - limit
+	if limit <= 0 || over <= 0 {
+		return body
+	}
+	sum := sha256.Sum256(body)
+	note := fmt.Sprintf("body cut from %d bytes to fit the server's max_payload of %d; original sha256 %s", len(body), limit, hex.EncodeToString(sum[:]))
+	h.Set(HdrTruncated, note)
+	keep := max(int64(len(body))-over-int64(len(HdrTruncated)+len(note)+4), 0)
+	return body[:keep]
 }
 
 // Planned is the body of the planned event: the regions a run will report on.

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"gravedancer/internal/job"
@@ -420,5 +422,65 @@ func TestGracefulStopFinishesOrHandsBack(t *testing.T) {
 				t.Errorf("attempt = %d, want 2 (redelivered)", j.History[0].Attempt)
 			}
 		})
+	}
+}
+
+// TestOversizedMessageIsDeadLettered: a message published just under the
+// server's max_payload cannot go to the DLQ whole next to its headers; it
+// is recorded cut, with the original's size and hash, rather than never
+// settled. Such an entry is refused by replay.
+func TestOversizedMessageIsDeadLettered(t *testing.T) {
+	cases := []struct {
+		name string
+		data func(limit int) []byte
+		want string
+	}{
+		{"garbage", func(limit int) []byte { return bytes.Repeat([]byte("A"), limit-64) }, "malformed"},
+		{"valid job too big for its exclusion", func(limit int) []byte {
+			return job.Encode(&job.Job{V: job.Version, Run: "r1", Region: "R1", Stage: "a", Addr: strings.Repeat("b", limit-128)})
+		}, "excluded on purpose"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			h := newHarness(t, []string{"a"}, 2, 5*time.Second)
+			limit := int(h.js.Conn().MaxPayload())
+			var calls atomic.Int32
+			h.start(h.p.StageWorker(stageFunc{name: "a", f: func(ctx context.Context, j *job.Job) (*job.Job, error) {
+				calls.Add(1)
+				return nil, Exclude("excluded on purpose")
+			}}, 1))
+			dlq := h.watch(StreamDLQ, DLQSubject("a", "R1"))
+			data := c.data(limit)
+			h.publishJob("a", "R1", data)
+			m := dlq()
+			if got := m.Headers().Get(HdrReason); !strings.Contains(got, c.want) {
+				t.Errorf("reason = %q, want %q", got, c.want)
+			}
+			cut := m.Headers().Get(HdrTruncated)
+			if !strings.Contains(cut, "body cut from") || !strings.Contains(cut, "sha256") {
+				t.Errorf("%s = %q, want the original size and hash", HdrTruncated, cut)
+			}
+			if len(m.Data()) >= len(data) || len(m.Data()) == 0 {
+				t.Errorf("DLQ body %d bytes, want a cut of the %d-byte original", len(m.Data()), len(data))
+			}
+			waitEmpty(t, h)
+			md, _ := m.Metadata()
+			e := &Entry{Seq: md.Sequence.Stream, Header: nats.Header(m.Headers()), Data: m.Data()}
+			if _, err := replayMsg(e, 1); !errors.Is(err, ErrNotReplayable) {
+				t.Errorf("replay of a cut entry: %v, want %v", err, ErrNotReplayable)
+			}
+		})
+	}
+}
+
+// waitEmpty waits until the work queue holds nothing: the job was settled.
+func waitEmpty(t *testing.T, h *harness) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for h.pendingJobs() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d jobs still in the queue after 20s", h.pendingJobs())
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

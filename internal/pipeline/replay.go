@@ -117,6 +117,9 @@ func replayMsg(e *Entry, count int) (*nats.Msg, error) {
 	if subject == "" {
 		return nil, fmt.Errorf("DLQ entry %d has no original subject", e.Seq)
 	}
+	if cut := e.Header.Get(HdrTruncated); cut != "" {
+		return nil, fmt.Errorf("DLQ entry %d (%s): %w", e.Seq, cut, ErrNotReplayable)
+	}
 	h := nats.Header{}
 	h.Set(HdrRun, e.Run)
 	h.Set(HdrRegion, e.Region)

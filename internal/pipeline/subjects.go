@@ -39,6 +39,10 @@ const (
 	HdrDeliveries = "Gd-Deliveries"
 	HdrSubject    = "Gd-Original-Subject"
 	HdrSeq        = "Gd-Original-Seq"
+	// HdrTruncated is set on a DLQ entry whose body had to be cut to fit
+	// the server's max_payload next to the headers: the original's size
+	// and sha256. Such an entry is a record, not replayable.
+	HdrTruncated = "Gd-Truncated"
 )
 
 // JobSubject is where a region's job waits for stage.
