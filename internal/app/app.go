@@ -149,9 +149,15 @@ func (c *Conn) Close() {
 
 // Pipeline returns the pipeline for cfg on c.
 func Pipeline(cfg *config.Config, c *Conn, log *slog.Logger) *pipeline.Pipeline {
+	return ObservedPipeline(cfg, c, log, nil)
+}
+
+// ObservedPipeline is Pipeline with every delivery reported to obs.
+func ObservedPipeline(cfg *config.Config, c *Conn, log *slog.Logger, obs pipeline.Observer) *pipeline.Pipeline {
 	return pipeline.New(c.JS, pipeline.Options{
 		Route: Route, AckWait: cfg.AckWait, MaxDeliver: cfg.MaxDeliver,
 		RetryDelay: cfg.RetryDelay, Logger: log, Bind: !cfg.NATSSetup, Replicas: cfg.NATSReplicas,
+		Observer: obs,
 	})
 }
 

@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
 	"gravedancer/internal/config"
 	"gravedancer/internal/job"
 	"gravedancer/internal/store"
@@ -20,8 +22,11 @@ import (
 type ServeOptions struct {
 	Stages     []string
 	Slots      int           // jobs per stage in this process (0 = the stage's cap)
-	HealthAddr string        // "" = no health endpoint
+	HealthAddr string        // "" = no HTTP endpoint (health, metrics, web)
 	Grace      time.Duration // how long in-flight jobs may finish on shutdown
+	// Web, when set, serves every path besides /healthz, /readyz and
+	// /metrics on HealthAddr: the status page and its API.
+	Web func(conn *Conn) http.Handler
 }
 
 // Serve runs stage workers until ctx ends, then stops fetching and gives
@@ -32,7 +37,11 @@ func Serve(ctx context.Context, cfg *config.Config, opts ServeOptions, log *slog
 		return err
 	}
 	defer conn.Close()
-	h := &health{conn: conn}
+	m := NewMetrics(cfg, conn.JS)
+	h := &health{conn: conn, metrics: promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{})}
+	if opts.Web != nil {
+		h.web = opts.Web(conn)
+	}
 	if opts.HealthAddr != "" {
 		stop, err := h.listen(opts.HealthAddr, log)
 		if err != nil {
@@ -40,7 +49,7 @@ func Serve(ctx context.Context, cfg *config.Config, opts ServeOptions, log *slog
 		}
 		defer stop()
 	}
-	w, err := StartWorkers(ctx, cfg, Pipeline(cfg, conn, log), opts.Stages, opts.Slots, log)
+	w, err := StartWorkers(ctx, cfg, ObservedPipeline(cfg, conn, log, m), opts.Stages, opts.Slots, log)
 	if err != nil {
 		return err
 	}
@@ -72,8 +81,10 @@ func Serve(ctx context.Context, cfg *config.Config, opts ServeOptions, log *slog
 // started and NATS is connected: a load balancer or Kubernetes should not
 // count a worker that cannot take jobs).
 type health struct {
-	conn  *Conn
-	ready atomic.Bool
+	conn    *Conn
+	ready   atomic.Bool
+	metrics http.Handler
+	web     http.Handler // nil: health and metrics only
 }
 
 func (h *health) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -86,8 +97,14 @@ func (h *health) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		fmt.Fprintln(w, "ready")
+	case "/metrics":
+		h.metrics.ServeHTTP(w, r)
 	default:
-		http.NotFound(w, r)
+		if h.web == nil {
+			http.NotFound(w, r)
+			return
+		}
+		h.web.ServeHTTP(w, r)
 	}
 }
 

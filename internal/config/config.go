@@ -6,6 +6,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -111,6 +112,28 @@ type Config struct {
 
 	LogFormat string `envconfig:"LOG_FORMAT" default:"auto"`
 	LogLevel  string `envconfig:"LOG_LEVEL" default:"info"`
+
+	// AlertWebhook receives a JSON POST on every exclusion, on a run that
+	// finished with exclusions, and when a region has had no verified
+	// backup for StaleAfter. Empty: no alerts.
+	AlertWebhook    string `envconfig:"ALERT_WEBHOOK"`
+	AlertFormat     string `envconfig:"ALERT_FORMAT" default:"json"`          // json | slack
+	AlertHeader     string `envconfig:"ALERT_HEADER" default:"Authorization"` // header carrying the secret
+	AlertSecret     Secret `envconfig:"ALERT_SECRET"`                         // its value, e.g. "Bearer …"
+	AlertSecretFile string `envconfig:"ALERT_SECRET_FILE"`
+	// StaleAfter is the dead-man's switch: it fires even when no run
+	// happens at all.
+	StaleAfter time.Duration `envconfig:"STALE_AFTER" default:"26h"`
+
+	// WebToken, when set, is required (Authorization: Bearer) for every
+	// write on the status page and API (DLQ replay); reads stay open on
+	// the address it binds, loopback by default. WebUser and
+	// WebPassword are the basic-auth alternative.
+	WebToken        Secret `envconfig:"WEB_TOKEN"`
+	WebTokenFile    string `envconfig:"WEB_TOKEN_FILE"`
+	WebUser         string `envconfig:"WEB_USER"`
+	WebPassword     Secret `envconfig:"WEB_PASSWORD"`
+	WebPasswordFile string `envconfig:"WEB_PASSWORD_FILE"`
 }
 
 // Load reads the environment and validates the result.
@@ -176,6 +199,15 @@ func (c *Config) resolveSecrets() error {
 	if c.NATSPassword, err = secret("NATS_PASSWORD", c.NATSPassword, c.NATSPasswordFile); err != nil {
 		return err
 	}
+	if c.AlertSecret, err = secret("ALERT_SECRET", c.AlertSecret, c.AlertSecretFile); err != nil {
+		return err
+	}
+	if c.WebToken, err = secret("WEB_TOKEN", c.WebToken, c.WebTokenFile); err != nil {
+		return err
+	}
+	if c.WebPassword, err = secret("WEB_PASSWORD", c.WebPassword, c.WebPasswordFile); err != nil {
+		return err
+	}
 	for i := range c.Regions {
 		if err := c.Regions[i].resolve(c.SourceUser, c.SourcePassword); err != nil {
 			return err
@@ -207,7 +239,7 @@ func (c *Config) Validate() error {
 		return errf("REGIONS", "no regions configured; set NAME=host[:port],… e.g. REG1=10.1.1.1,REG2=10.1.1.2:3307")
 	}
 	for _, check := range []func() error{c.validateSource, c.validateRestore, c.validateDump, c.validateDirs,
-		c.validateRetention, c.validatePipeline, c.validateShip, c.validateLog, c.ValidateNATS} {
+		c.validateRetention, c.validatePipeline, c.validateShip, c.validateLog, c.ValidateNATS, c.ValidateWatch} {
 		if err := check(); err != nil {
 			return err
 		}
@@ -433,6 +465,35 @@ func (c *Config) ValidateNATS() error {
 	}
 	if c.NATSURL == "" && n > 0 {
 		return errf("NATS_URL", "NATS credentials are set but GD_NATS_URL is empty (the embedded server needs none)")
+	}
+	return nil
+}
+
+// ValidateWatch checks what alerts and the status page need; `serve`
+// runs it alone.
+func (c *Config) ValidateWatch() error {
+	if c.AlertWebhook != "" {
+		u, err := url.Parse(c.AlertWebhook)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return errf("ALERT_WEBHOOK", "must be an http(s) URL")
+		}
+		if u.User != nil {
+			return errf("ALERT_WEBHOOK", "must not carry credentials; put the secret in GD_ALERT_SECRET_FILE")
+		}
+	}
+	switch c.AlertFormat {
+	case "json", "slack":
+	default:
+		return errf("ALERT_FORMAT", "%q is not one of json, slack", c.AlertFormat)
+	}
+	if c.AlertSecret != "" && strings.TrimSpace(c.AlertHeader) == "" {
+		return errf("ALERT_HEADER", "must name the header that carries GD_ALERT_SECRET")
+	}
+	if c.StaleAfter < time.Minute {
+		return errf("STALE_AFTER", "must be at least 1m, got %s", c.StaleAfter)
+	}
+	if (c.WebUser == "") != (c.WebPassword == "") {
+		return errf("WEB_USER", "GD_WEB_USER and GD_WEB_PASSWORD[_FILE] go together")
 	}
 	return nil
 }

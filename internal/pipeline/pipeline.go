@@ -57,6 +57,8 @@ type Options struct {
 	// Replicas is how many copies of each stream a clustered JetStream
 	// keeps (GD_NATS_REPLICAS); 1 on a single server.
 	Replicas int
+	// Observer is told of every delivery (metrics); nil means nobody.
+	Observer Observer
 }
 
 // Pipeline publishes and settles jobs on one JetStream connection.
@@ -77,6 +79,9 @@ func New(js jetstream.JetStream, opts Options) *Pipeline {
 	}
 	if opts.MaxDeliver < 1 {
 		opts.MaxDeliver = 1
+	}
+	if opts.Observer == nil {
+		opts.Observer = noObserver{}
 	}
 	return &Pipeline{js: js, opts: opts, log: opts.Logger}
 }

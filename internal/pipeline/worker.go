@@ -212,6 +212,7 @@ func (w *Worker) process(ctx context.Context, msg jetstream.Msg) {
 	if md, err := msg.Metadata(); err == nil {
 		d.seq, d.attempt = md.Sequence.Stream, int(md.NumDelivered)
 	}
+	w.p.opts.Observer.Started(d.stage, d.attempt)
 	hctx, stop := w.heartbeat(ctx, msg)
 	outs, err := w.handle(hctx, d)
 	stop()
@@ -272,19 +273,25 @@ func (w *Worker) advance(ctx context.Context, d *delivery, outs []*job.Job) erro
 // the job on (next stage or DLQ, with a PubAck) before removing it, or leaves
 // it in the stream for redelivery: nothing is dropped.
 func (w *Worker) settle(ctx context.Context, d *delivery, err error, log *slog.Logger) {
+	res, reason := w.settleOnce(ctx, d, err, log)
+	w.p.opts.Observer.Finished(Delivery{Stage: d.stage, Region: d.region, Run: d.run, Attempt: d.attempt,
+		Took: time.Since(d.started), Result: res, Reason: reason, Job: d.job})
+}
+
+func (w *Worker) settleOnce(ctx context.Context, d *delivery, err error, log *slog.Logger) (Result, string) {
 	if err == nil {
 		if aerr := d.msg.DoubleAck(context.WithoutCancel(ctx)); aerr != nil {
 			// The next job is already published; a redelivery is deduplicated.
 			log.Warn("ack failed; job will be redelivered", "err", aerr)
 		}
 		log.Info("stage done", "took", time.Since(d.started).Round(time.Millisecond))
-		return
+		return ResultDone, ""
 	}
 	if ctx.Err() != nil {
 		// Shutting down: hand the job back now rather than after AckWait.
 		_ = d.msg.Nak()
 		log.Info("stage interrupted by shutdown; job returned to the queue")
-		return
+		return ResultInterrupted, ""
 	}
 	reason, exclude := IsExclude(err)
 	if !exclude && d.attempt >= w.p.opts.MaxDeliver {
@@ -294,12 +301,16 @@ func (w *Worker) settle(ctx context.Context, d *delivery, err error, log *slog.L
 		delay := w.p.backoff(d.attempt)
 		log.Warn("stage failed; will retry", "err", err, "retry_in", delay)
 		_ = d.msg.NakWithDelay(delay)
-		return
+		return ResultRetry, ""
 	}
-	w.exclude(ctx, d, reason, log)
+	if !w.exclude(ctx, d, reason, log) {
+		return ResultRetry, ""
+	}
+	return ResultExcluded, reason
 }
 
-func (w *Worker) exclude(ctx context.Context, d *delivery, reason string, log *slog.Logger) {
+// exclude dead-letters the job and removes it, reporting whether it did.
+func (w *Worker) exclude(ctx context.Context, d *delivery, reason string, log *slog.Logger) bool {
 	ctx = context.WithoutCancel(ctx)
 	if err := w.p.deadLetter(ctx, deadLetter{
 		stage: d.stage, region: d.region, run: d.run, seq: d.seq, deliveries: d.attempt,
@@ -308,10 +319,11 @@ func (w *Worker) exclude(ctx context.Context, d *delivery, reason string, log *s
 		// Without a DLQ record the job must stay where it is.
 		log.Error("dead-letter failed; job left for redelivery", "err", err, "reason", reason)
 		_ = d.msg.NakWithDelay(w.p.backoff(1))
-		return
+		return false
 	}
 	if err := d.msg.Term(); err != nil && !errors.Is(err, jetstream.ErrMsgAlreadyAckd) {
 		log.Warn("term failed; redelivery will be deduplicated", "err", err)
 	}
 	log.Warn("region excluded", "reason", reason)
+	return true
 }
