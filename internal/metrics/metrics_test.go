@@ -80,7 +80,7 @@ func TestObserverCounts(t *testing.T) {
 }
 
 // TestSnapshotGauges: the scrape-time gauges show the snapshot; a region
-// without a verified backup is absent, and a failed snapshot says so
+// without a verified backup shows 0 (so staleness alerts fire), and a failed snapshot says so
 // instead of failing the scrape.
 func TestSnapshotGauges(t *testing.T) {
 	at := time.Date(2026, 11, 28, 2, 30, 0, 0, time.UTC)
@@ -94,9 +94,10 @@ func TestSnapshotGauges(t *testing.T) {
 			LastRun: &RunState{Started: at, Finished: at.Add(90 * time.Second), Good: 1, Excluded: 1}}, nil
 	})
 	want := `
-# HELP gravedancer_last_verified_backup_timestamp_seconds Unix time of the region's newest backup that passed its restore test. Absent: none in the spool.
+# HELP gravedancer_last_verified_backup_timestamp_seconds Unix time of the region's newest backup that passed its restore test; 0 when it has none in the spool.
 # TYPE gravedancer_last_verified_backup_timestamp_seconds gauge
 gravedancer_last_verified_backup_timestamp_seconds{region="REG1"} 1.795833e+09
+gravedancer_last_verified_backup_timestamp_seconds{region="REG2"} 0
 # HELP gravedancer_last_run_duration_seconds How long the newest run took, from trigger to its last region.
 # TYPE gravedancer_last_run_duration_seconds gauge
 gravedancer_last_run_duration_seconds 90

@@ -39,7 +39,7 @@ const scrapeTimeout = 10 * time.Second
 
 var (
 	descLastVerified = prometheus.NewDesc(namespace+"_last_verified_backup_timestamp_seconds",
-		"Unix time of the region's newest backup that passed its restore test. Absent: none in the spool.", []string{"region"}, nil)
+		"Unix time of the region's newest backup that passed its restore test; 0 when it has none in the spool.", []string{"region"}, nil)
 	descSize = prometheus.NewDesc(namespace+"_last_backup_size_bytes",
 		"Stored size of the region's newest verified backup.", []string{"region"}, nil)
 	descRows = prometheus.NewDesc(namespace+"_backup_rows_verified",
@@ -81,7 +81,11 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descScrapeError, prometheus.GaugeValue, failed)
 	for _, r := range s.Regions {
 		if r.LastVerified == nil {
-			continue // absent, so `absent()` and "no data" alerts see it
+			// 0, not absent: "no verified backup for 26 h" must fire for
+			// a region that never had one, and absent() cannot know the
+			// configured regions.
+			ch <- prometheus.MustNewConstMetric(descLastVerified, prometheus.GaugeValue, 0, r.Region)
+			continue
 		}
 		ch <- prometheus.MustNewConstMetric(descLastVerified, prometheus.GaugeValue, float64(r.LastVerified.UnixNano())/1e9, r.Region)
 		ch <- prometheus.MustNewConstMetric(descSize, prometheus.GaugeValue, float64(r.Bytes), r.Region)
