@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -482,5 +483,54 @@ func waitEmpty(t *testing.T, h *harness) {
 			t.Fatalf("%d jobs still in the queue after 20s", h.pendingJobs())
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// recorder is an Observer that keeps what it is told.
+type recorder struct {
+	mu       sync.Mutex
+	started  []int
+	finished []Delivery
+}
+
+func (r *recorder) Started(_ string, attempt int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.started = append(r.started, attempt)
+}
+
+func (r *recorder) Finished(d Delivery) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.finished = append(r.finished, d)
+}
+
+// TestObserverSeesEveryDelivery: two failures then an exclusion are
+// reported as retry, retry, excluded with the reason, each after its
+// start, with the attempt numbers the server counted.
+func TestObserverSeesEveryDelivery(t *testing.T) {
+	h := newHarness(t, []string{"a"}, 3, 5*time.Second)
+	rec := &recorder{}
+	h.p.opts.Observer = rec
+	h.start(h.p.StageWorker(stageFunc{"a", func(context.Context, *job.Job) (*job.Job, error) {
+		return nil, errors.New("refused")
+	}}, 1))
+	dlq := h.watch(StreamDLQ, DLQSubject("a", "R1"))
+	h.publishJob("a", "R1", newJob("a", "R1"))
+	dlq()
+	waitEmpty(t, h)
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if len(rec.finished) != 3 || len(rec.started) != 3 {
+		t.Fatalf("started %v, finished %+v; want 3 each", rec.started, rec.finished)
+	}
+	want := []Result{ResultRetry, ResultRetry, ResultExcluded}
+	for i, d := range rec.finished {
+		if d.Result != want[i] || d.Attempt != i+1 || d.Stage != "a" || d.Region != "R1" || d.Run != "r1" {
+			t.Errorf("delivery %d = %+v, want %s attempt %d", i, d, want[i], i+1)
+		}
+	}
+	if r := rec.finished[2].Reason; !strings.Contains(r, "gave up after 3 attempts") {
+		t.Errorf("exclusion reason %q", r)
 	}
 }
