@@ -109,9 +109,13 @@ func (d *Dumper) Dump(ctx context.Context, src Source, run string) (*job.Artifac
 		e.Quarantined = d.discard(tmp, res, e)
 		return nil, nil, e
 	}
-	if err := tmp.Commit(); err != nil {
+	// Another dump of the region may have committed the name planned
+	// meanwhile (two runs in the same second): take the next free one.
+	final, err := tmp.CommitNew(func() string { return d.Spool.NewArtifactPath(src.Region, started, p.compression) })
+	if err != nil {
 		return nil, nil, &Error{Region: src.Region, Tool: p.tool, Err: diskFull(err, p.final)}
 	}
+	p.final = final
 	m := d.manifest(src, run, p, res.stream, started)
 	return d.writeManifest(src, p, m)
 }

@@ -70,6 +70,63 @@ func TestCommitNeverOverwrites(t *testing.T) {
 	}
 }
 
+// TestCommitNewTakesNextFreeName commits two files planned under one name,
+// as two dumps of a region started in the same second are: the second is
+// committed under the next name the callback gives, the first is intact,
+// and no temp file is left.
+func TestCommitNewTakesNextFreeName(t *testing.T) {
+	s := &Spool{Dir: t.TempDir()}
+	at := time.Date(2026, 11, 28, 3, 0, 0, 0, time.Local)
+	planned := s.NewArtifactPath("R", at, "gzip")
+	a, err := CreateTemp(planned)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := CreateTemp(planned)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.WriteString("first")
+	b.WriteString("second")
+	next := func() string { return s.NewArtifactPath("R", at, "gzip") }
+	got, err := a.CommitNew(next)
+	if err != nil || got != planned {
+		t.Fatalf("first CommitNew = %s, %v; want %s", got, err, planned)
+	}
+	got, err = b.CommitNew(next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := s.ArtifactPath("R", at.Add(time.Second), "gzip"); got != want {
+		t.Errorf("second CommitNew = %s, want the next second %s", got, want)
+	}
+	for path, want := range map[string]string{planned: "first", got: "second"} {
+		if data, _ := os.ReadFile(path); string(data) != want {
+			t.Errorf("%s = %q, want %q", path, data, want)
+		}
+	}
+	entries, _ := os.ReadDir(filepath.Dir(planned))
+	if len(entries) != 2 {
+		t.Errorf("dir holds %d entries, want the two artifacts only", len(entries))
+	}
+
+	// A callback with no other name gives up without overwriting.
+	c, err := CreateTemp(planned)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.WriteString("third")
+	if _, err := c.CommitNew(func() string { return "" }); err == nil {
+		t.Error("CommitNew with no free name succeeded")
+	}
+	if data, _ := os.ReadFile(planned); string(data) != "first" {
+		t.Errorf("%s = %q, want the first file intact", planned, data)
+	}
+	if entries, _ := os.ReadDir(filepath.Dir(planned)); len(entries) != 2 {
+		t.Errorf("dir holds %d entries after a failed commit, want 2 (no temp litter)", len(entries))
+	}
+}
+
 func TestQuarantineAndListing(t *testing.T) {
 	s := &Spool{Dir: t.TempDir()}
 	good := s.ArtifactPath("R", time.Date(2026, 11, 26, 3, 0, 0, 0, time.Local), "gzip")
