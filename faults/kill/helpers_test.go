@@ -18,6 +18,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"gravedancer/internal/job"
 	"gravedancer/internal/report"
 	"gravedancer/internal/testenv"
 )
@@ -31,7 +32,9 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	binary = filepath.Join(dir, "gravedancer")
-	out, err := exec.Command("go", "build", "-o", binary, "gravedancer/cmd/gravedancer").CombinedOutput()
+	// The failpoints tag compiles in internal/failpoint's stops; they act
+	// only where a test sets GD_FAILPOINTS.
+	out, err := exec.Command("go", "build", "-tags", "failpoints", "-o", binary, "gravedancer/cmd/gravedancer").CombinedOutput()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "build gravedancer: %v\n%s", err, out)
 		os.Exit(1)
@@ -115,6 +118,33 @@ func newFleet(t *testing.T) *fleet {
 		"GD_LOG_FORMAT":            "json",
 	}
 	return f
+}
+
+// startNATS starts a real nats-server for the fleet, points the env at it
+// with short AckWait and lease TTL (so a killed worker's job and lease come
+// back within seconds), and runs `gravedancer setup`.
+func (f *fleet) startNATS(t *testing.T) *testenv.NATSServer {
+	t.Helper()
+	ns := testenv.StartNATSServer(t)
+	f.env["GD_NATS_URL"] = ns.URL
+	f.env["GD_ACK_WAIT"] = "5s"
+	f.env["GD_LEASE_TTL"] = "5s"
+	if r := run(t, f.env, "setup"); r.code != 0 {
+		t.Fatalf("setup: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	return ns
+}
+
+// workerEnv is the fleet's env for one worker process: its own state dir,
+// and the consumers made by setup bound, not created.
+func (f *fleet) workerEnv(name string) map[string]string {
+	e := map[string]string{}
+	for k, v := range f.env {
+		e[k] = v
+	}
+	e["GD_STATE_DIR"] = filepath.Join(f.dir, "state-"+name)
+	e["GD_NATS_SETUP"] = "false"
+	return e
 }
 
 func writeFile(t *testing.T, path, content string, mode os.FileMode) string {
@@ -250,6 +280,36 @@ func connect(t *testing.T, url string) jetstream.JetStream {
 		t.Fatal(err)
 	}
 	return js
+}
+
+// checkRedelivered asserts that rec, the report's record of a stage whose
+// worker was killed holding the job, was written by survivor on a later
+// delivery than the killed one. Before the fix of nats-io/nats-server#5305
+// and #5338 (2.10.x; Debian 12 ships 2.9.10) a redelivery that the server
+// fails to deliver (the pull request it picked had just been given up by its
+// client, as happens on a loaded machine) resets the message's delivery
+// count, so the survivor may see attempt 1: on such a server only the worker
+// is checked.
+func checkRedelivered(t *testing.T, js jetstream.JetStream, rec job.StageRecord, survivor *process) {
+	t.Helper()
+	if !ranOn(rec, survivor) {
+		t.Errorf("%s record %+v: want the surviving worker's (pid %d)", rec.Stage, rec, survivor.cmd.Process.Pid)
+	}
+	if rec.Attempt > 1 {
+		return
+	}
+	v := js.Conn().ConnectedServerVersion()
+	var major, minor int
+	if _, err := fmt.Sscanf(v, "%d.%d", &major, &minor); err == nil && (major < 2 || major == 2 && minor < 11) {
+		t.Logf("%s record %+v: attempt 1 after a kill; nats-server %s may reset delivery counts", rec.Stage, rec, v)
+		return
+	}
+	t.Errorf("%s record %+v: attempt %d, want > 1 (the killed worker had the first delivery)", rec.Stage, rec, rec.Attempt)
+}
+
+// ranOn reports whether rec was written by p.
+func ranOn(rec job.StageRecord, p *process) bool {
+	return strings.HasSuffix(rec.Worker, ":"+itoa(p.cmd.Process.Pid))
 }
 
 // readReport reads the run report whose path the one-shot backup printed.

@@ -12,7 +12,6 @@ import (
 	"gravedancer/internal/app"
 	"gravedancer/internal/job"
 	"gravedancer/internal/report"
-	"gravedancer/internal/testenv"
 )
 
 // TestWorkerKilledDuringDump SIGKILLs the dump worker whose dump tool is
@@ -21,29 +20,12 @@ import (
 // spool, no temp files, and a shipped copy whose sha256 equals the manifest.
 func TestWorkerKilledDuringDump(t *testing.T) {
 	f := newFleet(t)
-	ns := testenv.StartNATSServer(t)
 	tool, pidFile := blockingTool(t, "mariadb-dump")
-	env := f.env
-	env["GD_NATS_URL"] = ns.URL
-	env["GD_DUMP_TOOL"] = tool
-	env["GD_ACK_WAIT"] = "5s"
-	env["GD_LEASE_TTL"] = "5s"
-
-	if r := run(t, env, "setup"); r.code != 0 {
-		t.Fatalf("setup: exit %d\n%s%s", r.code, r.stdout, r.stderr)
-	}
-	workerEnv := func(name string) map[string]string {
-		e := map[string]string{}
-		for k, v := range env {
-			e[k] = v
-		}
-		e["GD_STATE_DIR"] = filepath.Join(f.dir, "state-"+name)
-		e["GD_NATS_SETUP"] = "false"
-		return e
-	}
-	dumpA := startWorker(t, workerEnv("dumpA"), "dumpA", "--stages", "dump", "--slots", "1", "--grace", "1s")
-	dumpB := startWorker(t, workerEnv("dumpB"), "dumpB", "--stages", "dump", "--slots", "1", "--grace", "1s")
-	startWorker(t, workerEnv("rest"), "rest", "--stages", "plan,stats,check,restore,ship,retain")
+	f.env["GD_DUMP_TOOL"] = tool
+	ns := f.startNATS(t)
+	dumpA := startWorker(t, f.workerEnv("dumpA"), "dumpA", "--stages", "dump", "--slots", "1", "--grace", "1s")
+	dumpB := startWorker(t, f.workerEnv("dumpB"), "dumpB", "--stages", "dump", "--slots", "1", "--grace", "1s")
+	startWorker(t, f.workerEnv("rest"), "rest", "--stages", "plan,stats,check,restore,ship,retain")
 
 	ctx := context4m(t)
 	js := connect(t, ns.URL)
@@ -51,7 +33,7 @@ func TestWorkerKilledDuringDump(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := run(t, env, "trigger", "--run", "K1"); r.code != 0 {
+	if r := run(t, f.env, "trigger", "--run", "K1"); r.code != 0 {
 		t.Fatalf("trigger: exit %d %s", r.code, r.stderr)
 	}
 
@@ -80,38 +62,46 @@ func TestWorkerKilledDuringDump(t *testing.T) {
 	if g.Outcome != report.OutcomeGood {
 		t.Fatalf("REG1 outcome = %s (%s at %s), want %s", g.Outcome, g.Reason, g.Stage, report.OutcomeGood)
 	}
-	redelivered := false
+	var dumps []job.StageRecord
 	for _, s := range g.Stages {
-		if s.Stage == job.StageDump && s.Attempt > 1 {
-			redelivered = true
-			if !strings.HasSuffix(s.Worker, ":"+itoa(survivor.cmd.Process.Pid)) {
-				t.Errorf("redelivered dump ran on %s, want the surviving worker (pid %d)", s.Worker, survivor.cmd.Process.Pid)
-			}
+		if s.Stage == job.StageDump {
+			dumps = append(dumps, s)
 		}
 	}
-	if !redelivered {
-		t.Errorf("no dump attempt > 1 in %+v; the killed dump was not redelivered", g.Stages)
+	if len(dumps) != 1 {
+		t.Fatalf("dump records in %+v, want 1", g.Stages)
 	}
-	// The service files the run report after the last region event; wait
-	// for it so no write of it is still in flight when the spool is checked.
-	waitFor(t, "the run report in the spool", func() bool {
-		m, _ := filepath.Glob(filepath.Join(f.env["GD_SPOOL_DIR"], "*", "run-K1.json"))
-		return len(m) == 1
-	})
+	checkRedelivered(t, js, dumps[0], survivor)
+	waitForRunReport(t, f, "K1")
 	checkSpool(t, f, "REG1")
 }
 
-// checkSpool asserts one artifact per region in the spool, no temp files in
-// the spool or the ship dir, and a shipped copy matching the manifest.
+// waitForRunReport waits for the service to file run's report in the spool,
+// which it does after the last region event, so that no write of it is
+// still in flight when the spool is checked.
+func waitForRunReport(t *testing.T, f *fleet, run string) {
+	t.Helper()
+	waitFor(t, "the run report in the spool", func() bool {
+		m, _ := filepath.Glob(filepath.Join(f.env["GD_SPOOL_DIR"], "*", "run-"+run+".json"))
+		return len(m) == 1
+	})
+}
+
+// checkSpool asserts one artifact of region in the spool and one in the ship
+// dir, no temp files in either, and that the shipped copy matches the
+// manifest.
 func checkSpool(t *testing.T, f *fleet, region string) {
 	t.Helper()
 	spool := f.env["GD_SPOOL_DIR"]
-	var artifacts []string
+	isArtifact := func(n string) bool {
+		return strings.HasPrefix(n, "mdb_bkp_"+region+"-") && (strings.HasSuffix(n, ".sql.gz") || strings.HasSuffix(n, ".sql.zst"))
+	}
+	var artifacts, shippedNames []string
 	for _, n := range walkNames(t, spool) {
 		if strings.Contains(n, ".tmp-") {
 			t.Errorf("temp file %s left in the spool", n)
 		}
-		if strings.HasPrefix(n, "mdb_bkp_"+region+"-") && (strings.HasSuffix(n, ".sql.gz") || strings.HasSuffix(n, ".sql.zst")) {
+		if isArtifact(n) {
 			artifacts = append(artifacts, n)
 		}
 	}
@@ -122,6 +112,12 @@ func checkSpool(t *testing.T, f *fleet, region string) {
 		if strings.Contains(n, ".tmp-") {
 			t.Errorf("temp file %s left in the ship dir", n)
 		}
+		if isArtifact(n) {
+			shippedNames = append(shippedNames, n)
+		}
+	}
+	if len(shippedNames) != 1 {
+		t.Errorf("%s artifacts in the ship dir = %v, want exactly 1", region, shippedNames)
 	}
 	matches, _ := filepath.Glob(filepath.Join(spool, "*", strings.TrimSuffix(strings.TrimSuffix(artifacts[0], ".gz"), ".sql")+".manifest.json"))
 	if len(matches) != 1 {
