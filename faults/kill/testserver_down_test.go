@@ -1,9 +1,13 @@
 package kill
 
 import (
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"gravedancer/internal/app"
+	"gravedancer/internal/failpoint"
 	"gravedancer/internal/job"
 	"gravedancer/internal/report"
 	"gravedancer/internal/testenv"
@@ -42,5 +46,71 @@ func TestTestServerDownWholeRun(t *testing.T) {
 	}
 	if attempts < 2 && !strings.Contains(strings.ToLower(g.Reason), "attempt") {
 		t.Errorf("restore attempts = %d (stages %+v, reason %q), want the restore retried before exclusion", attempts, g.Stages, g.Reason)
+	}
+}
+
+// TestTestServerKilledMidRestore SIGKILLs the only test server while a
+// restore is loading into it (the worker stopped at the restore-load
+// failpoint, then let go). The restore stage must treat it as the test
+// server's fault: retry, then exclude the region naming the test server,
+// without quarantining the backup. Once the test server is back, the
+// restore worker's sweep drops what the interrupted restore left there.
+func TestTestServerKilledMidRestore(t *testing.T) {
+	f := newFleet(t)
+	f.env["GD_MAX_DELIVER"] = "2"
+	ns := f.startNATS(t)
+	js := connect(t, ns.URL)
+	fpDir := t.TempDir()
+	env := f.workerEnv("all")
+	env["GD_FAILPOINTS"] = failpoint.RestoreLoad
+	env["GD_FAILPOINT_DIR"] = fpDir
+	startWorker(t, env, "all", "--stages", "all", "--grace", "1s")
+
+	ctx := context4m(t)
+	watch, err := app.WatchRun(ctx, js, "TS1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := run(t, f.env, "trigger", "--run", "TS1"); r.code != 0 {
+		t.Fatalf("trigger: exit %d %s", r.code, r.stderr)
+	}
+	marker := filepath.Join(fpDir, failpoint.RestoreLoad)
+	waitFor(t, "the restore to stop part-way", func() bool { return readPid(marker) > 0 })
+	if got := userDatabases(t, f.testServer.DB(t)); !slices.Contains(got, "keystone") {
+		t.Fatalf("databases on the test server mid-restore = %v, want the region's", got)
+	}
+	f.testServer.Kill()
+	writeFile(t, marker+".continue", "", 0o644)
+
+	rep, err := watch.Wait(ctx, nil)
+	if err != nil {
+		t.Fatalf("run TS1: %v", err)
+	}
+	g := rep.Regions[0]
+	if g.Outcome != report.OutcomeExcluded || g.Stage != job.StageRestore || !strings.Contains(g.Reason, f.testServer.Addr()) {
+		t.Fatalf("REG1 = %s at %q (%s), want excluded at restore naming %s", g.Outcome, g.Stage, g.Reason, f.testServer.Addr())
+	}
+	if strings.Contains(g.Reason, "quarantined") {
+		t.Errorf("reason %q: a backup must not be quarantined for its test server's death", g.Reason)
+	}
+	var artifacts []string
+	for _, n := range walkNames(t, f.env["GD_SPOOL_DIR"]) {
+		if strings.HasPrefix(n, "mdb_bkp_REG1-") && strings.HasSuffix(n, ".sql.gz") {
+			artifacts = append(artifacts, n)
+		}
+	}
+	if len(artifacts) != 1 {
+		t.Errorf("artifacts in the spool = %v, want the unproven backup kept", artifacts)
+	}
+
+	f.testServer.Restart(t)
+	db := f.testServer.DB(t)
+	waitFor(t, "the sweep to drop what the interrupted restore left", func() bool {
+		left := userDatabases(t, db)
+		return len(left) == 0 || (len(left) == 1 && left[0] == ledgerSchema)
+	})
+	var n int
+	if err := db.QueryRow("SELECT COUNT(*) FROM `" + ledgerSchema + "`.`restoring`").Scan(&n); err != nil || n != 0 {
+		t.Errorf("ledger lists %d databases (%v), want none", n, err)
 	}
 }
