@@ -5,7 +5,7 @@ PKG   := ./...
 # Packages whose goroutines carry the pipeline: they must pass the race detector.
 RACE_PKGS := ./internal/pipeline/ ./internal/app/ ./internal/dumper/
 
-.PHONY: all build demo test test-fuzz lint bench bench-deps deps clean
+.PHONY: all build demo screenshot test test-fuzz lint bench bench-deps deps clean
 
 all: build
 
@@ -17,10 +17,16 @@ build:
 demo:
 	bash scripts/demo.sh
 
-# Tests also need a real sshd (scp shipper), the real nats-server and
-# systemd-analyze (unit files are verified).
+# After `make demo`: a PNG of the status page's overview over the demo's
+# backups, taken by headless Chromium (demo-output/overview.png).
+screenshot:
+	bash scripts/screenshot.sh
+
+# Tests also need a real sshd (scp shipper), the real nats-server,
+# systemd-analyze (unit files are verified) and chromium (the status page's
+# browser test).
 deps:
-	bash scripts/ensure-deps.sh openssh-server openssh-client nats-server systemd
+	bash scripts/ensure-deps.sh openssh-server openssh-client nats-server systemd chromium
 
 # The whole suite: lint, unit and integration tests against private mariadbd
 # instances and embedded JetStream, then the race detector on the pipeline.

@@ -25,7 +25,11 @@ func workerCommand(name, summary string, stagesFlag bool) *command {
 				fs.StringVar(&stages, "stages", "all", "comma-separated stages to run: plan,dump,stats,check,restore,ship,retain or all")
 			}
 			fs.IntVar(&slots, "slots", 0, "jobs per stage this process works on at once (0 = the stage's cluster-wide GD_*_CONCURRENCY)")
-			fs.StringVar(&health, "health", "", "serve /healthz and /readyz on this address (e.g. 127.0.0.1:8081)")
+			help := "serve /healthz, /readyz and /metrics on this address (e.g. 127.0.0.1:8081)"
+			if !stagesFlag {
+				help = "serve /healthz, /readyz, /metrics and the status page with its API on this address (e.g. 127.0.0.1:8081)"
+			}
+			fs.StringVar(&health, "health", "", help)
 			fs.DurationVar(&grace, "grace", 2*time.Minute, "on SIGTERM, how long in-flight jobs may finish before they are handed back")
 		},
 		run: func(ctx context.Context, fs *flag.FlagSet) error {
@@ -43,7 +47,12 @@ func workerCommand(name, summary string, stagesFlag bool) *command {
 			if err != nil {
 				return err
 			}
-			return app.Serve(ctx, cfg, app.ServeOptions{Stages: names, Slots: slots, HealthAddr: health, Grace: grace}, log)
+			opts := app.ServeOptions{Stages: names, Slots: slots, HealthAddr: health, Grace: grace}
+			if name == "run" && health != "" {
+				// The service's status page lives on its --health address.
+				opts.Web = webUI(cfg, log)
+			}
+			return app.Serve(ctx, cfg, opts, log)
 		},
 	}
 }

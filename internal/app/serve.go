@@ -53,10 +53,13 @@ func Serve(ctx context.Context, cfg *config.Config, opts ServeOptions, log *slog
 	if err != nil {
 		return err
 	}
-	if pres, err := OpenPresence(ctx, conn.JS, cfg.NATSSetup, cfg.NATSReplicas); err == nil {
-		pres.Announce(ctx, newWorkerInfo(opts.Stages, opts.Slots))
-	} else {
-		log.Warn("not listed in status: presence bucket unavailable", "err", err)
+	// With no stages (`gravedancer serve`) there is no worker to list.
+	if len(opts.Stages) > 0 {
+		if pres, err := OpenPresence(ctx, conn.JS, cfg.NATSSetup, cfg.NATSReplicas); err == nil {
+			pres.Announce(ctx, newWorkerInfo(opts.Stages, opts.Slots))
+		} else {
+			log.Warn("not listed in status: presence bucket unavailable", "err", err)
+		}
 	}
 	if slices.Contains(opts.Stages, job.StagePlan) {
 		// The process that plans runs also files their reports.
