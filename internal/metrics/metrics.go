@@ -34,6 +34,7 @@ type Metrics struct {
 	jobs         *prometheus.CounterVec
 	excluded     *prometheus.CounterVec
 	bytes        *prometheus.CounterVec
+	alerts       alertCounters
 }
 
 var _ pipeline.Observer = (*Metrics)(nil)
@@ -71,6 +72,8 @@ func New(regions []string) *Metrics {
 		Namespace: namespace, Name: "bytes_total",
 		Help: "Bytes dumped (stored size), restored (SQL loaded) and shipped, by region and operation.",
 	}, []string{"region", "op"})
+	m.alerts = newAlertCounters()
+	m.Registry.MustRegister(m.alerts.sent, m.alerts.failed, m.alerts.dropped)
 	m.Registry.MustRegister(m.duration, m.inFlight, m.redeliveries, m.jobs, m.excluded, m.bytes,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	return m
