@@ -58,6 +58,11 @@ func TestConformance(t *testing.T) {
 		t.Parallel()
 		runConformance(t, newNetBackupTarget)
 	})
+	t.Run("s3", func(t *testing.T) {
+		t.Parallel()
+		srv := testenv.StartS3(t)
+		runConformance(t, func(t *testing.T) target { return newS3Target(t, srv) })
+	})
 }
 
 // runConformance checks the Shipper contract against fresh targets made by

@@ -24,7 +24,7 @@ type Remote struct {
 	Manifest *job.Manifest // the copy's manifest when it could be read, else nil
 }
 
-// Lister is a target whose copies can be listed: Dir and SCP (NetBackup
+// Lister is a target whose copies can be listed: Dir, SCP and S3 (NetBackup
 // cannot without bplist, so it is not one).
 type Lister interface {
 	// List returns the copies of region ("" = every region) that the target
@@ -36,7 +36,7 @@ type Lister interface {
 	List(ctx context.Context, region string) ([]Remote, error)
 }
 
-// Fetcher is a target a copy can be brought back from: Dir, SCP and
+// Fetcher is a target a copy can be brought back from: Dir, SCP, S3 and
 // NetBackup.
 type Fetcher interface {
 	// Fetch copies the artifact at location (a Receipt.Location or
@@ -79,7 +79,7 @@ func artifactName(location string) (name, day string, err error) {
 	name = filepath.Base(strings.TrimRight(location, "/"))
 	_, t, ok := store.ParseName(name)
 	if location == "" || !ok {
-		return "", "", fmt.Errorf("%w: %q does not name an artifact (mdb_bkp_<region>-<YYYYmmdd_HHMMSS>.sql.gz|.sql.zst)", ErrNotFound, location)
+		return "", "", fmt.Errorf("%w: %q does not name an artifact (mdb_bkp_<region>-<YYYYmmdd_HHMMSS>.sql.gz|.sql.zst, + .age when sealed)", ErrNotFound, location)
 	}
 	return name, t.Format(dayLayout), nil
 }

@@ -1,8 +1,9 @@
 // Package ship sends verified artifacts to long-term storage.
 //
 // A Shipper copies one artifact and its manifest to one target: a directory
-// (Dir, typically an NFS mount), NetBackup (NetBackup, through bpbackup) or a
-// host reachable over ssh (SCP, through the system ssh and scp). The artifact
+// (Dir, typically an NFS mount), NetBackup (NetBackup, through bpbackup), a
+// host reachable over ssh (SCP, through the system ssh and scp) or an
+// S3-compatible bucket (S3, through minio-go). The artifact
 // goes first and the manifest last, so a target holding a manifest holds the
 // whole backup. Every target files a copy under the dump's local date
 // (YYYY-MM-DD), like the spool does.
@@ -13,8 +14,9 @@
 // the local verified copy stays where it is.
 //
 // For restores after the spool copy was pruned, every target can give a
-// copy back (Fetcher), and Dir and SCP can list the copies they hold
-// (Lister); both only read the target.
+// copy back (Fetcher), and Dir, SCP and S3 can list the copies they hold
+// (Lister); both only read the target. S3 copies can also be removed
+// (Deleter), so retention prunes the bucket as it prunes the spool.
 package ship
 
 import (
@@ -78,6 +80,7 @@ const (
 	TargetDir       = "dir"
 	TargetNetBackup = "netbackup"
 	TargetSCP       = "scp"
+	TargetS3        = "s3"
 	TargetNone      = "none"
 )
 
@@ -86,10 +89,11 @@ type Config struct {
 	Dir       string // root of the dir target (GD_SHIP_DIR)
 	NetBackup NetBackup
 	SCP       SCP
+	S3        S3
 }
 
 // New returns a shipper for each name in targets, in order: "dir",
-// "netbackup" or "scp"; "none" alone yields no shippers. It checks that the
+// "netbackup", "scp" or "s3"; "none" alone yields no shippers. It checks that the
 // settings each target needs are present (naming the GD_ variable that sets
 // them) and fills defaults, but does not touch the targets: a target that is
 // down at start-up fails its ships, not the whole run.
@@ -125,8 +129,14 @@ func New(targets []string, cfg Config) ([]Shipper, error) {
 				return nil, err
 			}
 			out = append(out, &s)
+		case TargetS3:
+			s := cfg.S3.withDefaults()
+			if err := s.validate(); err != nil {
+				return nil, err
+			}
+			out = append(out, &s)
 		default:
-			return nil, fmt.Errorf("unknown ship target %q (GD_SHIP: want netbackup, scp, dir or none)", raw)
+			return nil, fmt.Errorf("unknown ship target %q (GD_SHIP: want netbackup, scp, dir, s3 or none)", raw)
 		}
 	}
 	if seen[TargetNone] && len(seen) > 1 {
