@@ -632,6 +632,7 @@ func (f *fleet) gravedancer(b *testing.B, work string, r *Results) (string, *job
 		"GD_CHECK_TABLES=" + strings.Join(SeedCheckRows, ","),
 		"GD_SHIP=dir", "GD_SHIP_DIR=" + ship,
 		"GD_SPOOL_DIR=" + filepath.Join(dir, "spool"), "GD_STATE_DIR=" + filepath.Join(dir, "state"),
+		"GD_ENCRYPT=off",
 		"GD_LOG_FORMAT=json"}
 	var stdout bytes.Buffer
 	cmd.Stdout = &stdout

@@ -132,6 +132,7 @@ gd() {
     GD_SHIP=dir \
     GD_SHIP_DIR="$demo_dir/shipped" \
     GD_RETENTION_DAYS=3 \
+    GD_ENCRYPT=off \
     GD_SPOOL_DIR="$backups" \
     GD_STATE_DIR="$work/state" \
     GD_LOG_FORMAT="${GD_LOG_FORMAT:-text}" \

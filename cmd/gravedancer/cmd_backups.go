@@ -13,6 +13,7 @@ import (
 	"gravedancer/internal/app"
 	"gravedancer/internal/catalog"
 	"gravedancer/internal/report"
+	"gravedancer/internal/seal"
 )
 
 func init() {
@@ -63,7 +64,7 @@ func init() {
 
 func printBackups(backups []*catalog.Backup) error {
 	tw := tabwriter.NewWriter(os.Stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "REGION\tTAKEN\tSIZE\tSHA256\tVERIFIED\tROWS\tSHIPPED TO\tSTATE\tFILE")
+	fmt.Fprintln(tw, "REGION\tTAKEN\tSIZE\tSHA256\tVERIFIED\tROWS\tSHIPPED TO\tSEALED TO\tSTATE\tFILE")
 	for _, b := range backups {
 		verified, rows := "no", "-"
 		if v := b.Verified; v != nil {
@@ -74,10 +75,20 @@ func printBackups(backups []*catalog.Backup) error {
 		if len(sha) > 12 {
 			sha = sha[:12]
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", b.Region, b.Time.Local().Format("2006-01-02 15:04:05"),
-			report.HumanBytes(b.Bytes), dashIfEmpty(sha), verified, rows, dashIfEmpty(shippedTo(b)), state(b), b.File)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", b.Region, b.Time.Local().Format("2006-01-02 15:04:05"),
+			report.HumanBytes(b.Bytes), dashIfEmpty(sha), verified, rows, dashIfEmpty(shippedTo(b)), dashIfEmpty(sealedTo(b)), state(b), b.File)
 	}
 	return tw.Flush()
+}
+
+// sealedTo names a sealed backup's recipients by the short form of their
+// keys, so an operator holding a key can tell which backups it opens.
+func sealedTo(b *catalog.Backup) string {
+	var s []string
+	for _, k := range b.Recipients {
+		s = append(s, seal.Short(k))
+	}
+	return strings.Join(s, ",")
 }
 
 func shippedTo(b *catalog.Backup) string {

@@ -71,6 +71,11 @@ func runRestore(ctx context.Context, fs *flag.FlagSet, f restoreFlags) error {
 	}
 	opt := recovery.Options{Region: f.region, Artifact: f.artifact, Parallel: f.parallel, DryRun: f.dryRun, Force: f.force,
 		NoBinlog: f.noBinlog, WorkDir: cfg.StateDir, Out: os.Stdout}
+	// Validated by loadConfig already; a sealed backup needs it, a
+	// plaintext one does not.
+	if opt.Identities, err = cfg.Identities(); err != nil {
+		return err
+	}
 	if f.at != "" {
 		if opt.At, err = parseWhen(f.at, time.Now(), true); err != nil {
 			return usagef("--at: %v", err)

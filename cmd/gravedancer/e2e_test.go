@@ -112,6 +112,7 @@ func fleetEnv(t *testing.T) (map[string]string, string) {
 		"GD_SHIP":                  "dir",
 		"GD_SHIP_DIR":              filepath.Join(dir, "shipped"),
 		"GD_SPOOL_DIR":             filepath.Join(dir, "spool"),
+		"GD_ENCRYPT":               "off", // plaintext: these tests read the dumps
 		"GD_STATE_DIR":             filepath.Join(dir, "state"),
 		"GD_DUMP_TOOL":             tool,
 		"GD_MAX_DELIVER":           "2",
@@ -228,7 +229,7 @@ func assertNoPassword(t *testing.T, env map[string]string, outputs ...string) {
 
 func TestExitCodes(t *testing.T) {
 	dir := t.TempDir()
-	base := map[string]string{"GD_SPOOL_DIR": dir + "/spool", "GD_STATE_DIR": dir + "/state", "GD_SOURCE_PASSWORD": "sekrit",
+	base := map[string]string{"GD_ENCRYPT": "off", "GD_SPOOL_DIR": dir + "/spool", "GD_STATE_DIR": dir + "/state", "GD_SOURCE_PASSWORD": "sekrit",
 		"GD_TEST_SERVERS": "127.0.0.1:1"}
 	with := func(kv ...string) map[string]string {
 		m := map[string]string{}
@@ -239,6 +240,10 @@ func TestExitCodes(t *testing.T) {
 			m[kv[i]] = kv[i+1]
 		}
 		return m
+	}
+	openKey := dir + "/open.key"
+	if err := os.WriteFile(openKey, []byte("AGE-SECRET-KEY-1\n"), 0o644); err != nil {
+		t.Fatal(err)
 	}
 	cases := []struct {
 		name   string
@@ -271,6 +276,9 @@ func TestExitCodes(t *testing.T) {
 		{"restore no backup", with("GD_REGIONS", "R=h"), []string{"restore", "--region", "R", "--to", "127.0.0.1:1"}, exitFailed, "no backup"},
 		{"trigger without NATS", with("GD_REGIONS", "R=h"), []string{"trigger"}, exitUsage, "GD_NATS_URL"},
 		{"run without NATS", with("GD_REGIONS", "R=h"), []string{"run"}, exitFailed, "GD_NATS_URL"},
+		{"dump without recipients", with("GD_REGIONS", "R=h", "GD_ENCRYPT", ""), []string{"backup"}, exitUsage, "or set GD_ENCRYPT=off"},
+		{"dump worker without recipients", with("GD_REGIONS", "R=h", "GD_ENCRYPT", "", "GD_NATS_URL", "nats://127.0.0.1:1"), []string{"worker", "--stages", "dump"}, exitUsage, "GD_ENCRYPT_RECIPIENTS_FILE"},
+		{"identity file too open", with("GD_REGIONS", "R=h", "GD_DECRYPT_IDENTITY_FILE", openKey), []string{"backup"}, exitUsage, "chmod 600"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -292,7 +300,7 @@ func TestSecondBackupWhileOneRunsIsRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer lock.Release()
-	r := run(t, map[string]string{"GD_REGIONS": "R=127.0.0.1", "GD_TEST_SERVERS": "127.0.0.1:1", "GD_STATE_DIR": dir, "GD_SPOOL_DIR": t.TempDir()}, "backup")
+	r := run(t, map[string]string{"GD_REGIONS": "R=127.0.0.1", "GD_TEST_SERVERS": "127.0.0.1:1", "GD_STATE_DIR": dir, "GD_SPOOL_DIR": t.TempDir(), "GD_ENCRYPT": "off"}, "backup")
 	if r.code != exitFailed || !strings.Contains(r.stderr, "holds the lock") || !strings.Contains(r.stderr, fmt.Sprint(os.Getpid())) {
 		t.Errorf("exit %d, stderr %q; want %d naming the lock holder's pid", r.code, r.stderr, exitFailed)
 	}

@@ -68,6 +68,7 @@ func newRestoreFixture(t *testing.T) *restoreFixture {
 		"GD_SCP_KEY":               f.sshd.KeyFile,
 		"GD_SCP_KNOWN_HOSTS":       f.sshd.KnownHosts,
 		"GD_SPOOL_DIR":             filepath.Join(dir, "spool"),
+		"GD_ENCRYPT":               "off", // plaintext: these tests read the dumps
 		"GD_STATE_DIR":             filepath.Join(dir, "state"),
 		"GD_LOG_FORMAT":            "json",
 	}

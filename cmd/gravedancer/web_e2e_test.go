@@ -119,7 +119,7 @@ func TestServeCommandStatusPage(t *testing.T) {
 	dir := t.TempDir()
 	_, url := testenv.StartNATS(t)
 	env := map[string]string{"GD_NATS_URL": url, "GD_REGIONS": "REG1=" + testenv.DeadAddr(t), "GD_TEST_SERVERS": "127.0.0.1:1",
-		"GD_SOURCE_PASSWORD": "sekrit-src", "GD_SPOOL_DIR": filepath.Join(dir, "spool"), "GD_STATE_DIR": filepath.Join(dir, "state"),
+		"GD_SOURCE_PASSWORD": "sekrit-src", "GD_ENCRYPT": "off", "GD_SPOOL_DIR": filepath.Join(dir, "spool"), "GD_STATE_DIR": filepath.Join(dir, "state"),
 		"GD_WEB_USER": "ops", "GD_WEB_PASSWORD": "sekrit-web"}
 	addr := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
 	base := "http://" + addr
@@ -199,6 +199,7 @@ func webEnv(t *testing.T) (map[string]string, []*testenv.MariaDB) {
 		"GD_RESTORE_PASSWORD_FILE": restorePw,
 		"GD_CHECK_DATABASES":       "keystone,nova,neutron",
 		"GD_SPOOL_DIR":             filepath.Join(dir, "spool"),
+		"GD_ENCRYPT":               "off", // plaintext: these tests read the dumps
 		"GD_STATE_DIR":             filepath.Join(dir, "state"),
 		"GD_MAX_DELIVER":           "2",
 		"GD_RETRY_DELAY":           "100ms",

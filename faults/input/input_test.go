@@ -87,6 +87,7 @@ func regionEnv(t *testing.T, addr string) map[string]string {
 		"GD_CHECK_TABLES":          "keystone.project,nova.instances,neutron.ports",
 		"GD_SHIP":                  "none",
 		"GD_SPOOL_DIR":             filepath.Join(dir, "spool"),
+		"GD_ENCRYPT":               "off", // plaintext: these tests read the dumps
 		"GD_STATE_DIR":             filepath.Join(dir, "state"),
 		"GD_MAX_DELIVER":           "3",
 		"GD_RETRY_DELAY":           "100ms",

@@ -111,6 +111,7 @@ func newFleet(t *testing.T) *fleet {
 		"GD_SHIP":                  "dir",
 		"GD_SHIP_DIR":              filepath.Join(f.dir, "shipped"),
 		"GD_SPOOL_DIR":             filepath.Join(f.dir, "spool"),
+		"GD_ENCRYPT":               "off", // plaintext: these tests read the dumps
 		"GD_STATE_DIR":             filepath.Join(f.dir, "state"),
 		"GD_MAX_DELIVER":           "3",
 		"GD_RETRY_DELAY":           "100ms",

@@ -181,6 +181,7 @@ func TestLoad50Regions500Jobs(t *testing.T) {
 		"GD_SHIP":                  "dir",
 		"GD_SHIP_DIR":              shipDir,
 		"GD_SPOOL_DIR":             spool,
+		"GD_ENCRYPT":               "off", // plaintext: these tests read the dumps
 		"GD_STATE_DIR":             filepath.Join(dir, "state"),
 		// Nothing may be pruned: every backup of the test is younger than
 		// 30 days, and KEEP_DAILY/WEEKLY/MONTHLY (0) only ever keep more.

@@ -66,6 +66,7 @@ func env(t *testing.T, f *fleet, extra map[string]string) *config.Config {
 		"GD_SHIP":                 "dir",
 		"GD_SHIP_DIR":             filepath.Join(dir, "shipped"),
 		"GD_SPOOL_DIR":            filepath.Join(dir, "spool"),
+		"GD_ENCRYPT":              "off", // plaintext: these tests read the dumps
 		"GD_STATE_DIR":            filepath.Join(dir, "state"),
 		"GD_MAX_DELIVER":          "2",
 		"GD_RETRY_DELAY":          "50ms",

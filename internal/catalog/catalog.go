@@ -32,13 +32,16 @@ type Backup struct {
 	SHA256      string              `json:"sha256,omitempty"`
 	Compression string              `json:"compression,omitempty"`
 	Binlog      *job.BinlogPosition `json:"binlog,omitempty"`
-	Local       string              `json:"local,omitempty"`       // spool path; "" once pruned
-	Quarantined string              `json:"quarantined,omitempty"` // quarantine path of a backup that failed
-	Reason      string              `json:"reason,omitempty"`      // why it was quarantined
-	Verified    *Verification       `json:"verified,omitempty"`    // nil: never proved to restore
-	Copies      []Copy              `json:"copies,omitempty"`      // ship targets holding it
-	Latest      bool                `json:"latest,omitempty"`
-	Audit       *Audit              `json:"audit,omitempty"` // newest on-demand verify
+	// Recipients are the public keys a sealed backup is encrypted to
+	// (any one's private key restores it); empty for plaintext.
+	Recipients  []string      `json:"recipients,omitempty"`
+	Local       string        `json:"local,omitempty"`       // spool path; "" once pruned
+	Quarantined string        `json:"quarantined,omitempty"` // quarantine path of a backup that failed
+	Reason      string        `json:"reason,omitempty"`      // why it was quarantined
+	Verified    *Verification `json:"verified,omitempty"`    // nil: never proved to restore
+	Copies      []Copy        `json:"copies,omitempty"`      // ship targets holding it
+	Latest      bool          `json:"latest,omitempty"`
+	Audit       *Audit        `json:"audit,omitempty"` // newest on-demand verify
 
 	Manifest *job.Manifest `json:"-"`
 }
@@ -143,6 +146,9 @@ func (b *Backup) describe(m *job.Manifest) {
 	b.Manifest = m
 	b.Bytes, b.RawBytes, b.Rows = m.Bytes, m.RawBytes, m.Rows()
 	b.SHA256, b.Compression, b.Binlog = m.SHA256, m.Compression, m.Binlog
+	if m.Sealed() {
+		b.Recipients = append([]string(nil), m.Encryption.Recipients...)
+	}
 }
 
 func (c *collector) spoolEntry(e store.Entry) {

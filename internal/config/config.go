@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/kelseyhightower/envconfig"
+
+	"gravedancer/internal/ship"
 )
 
 // Prefix is the environment prefix of every variable.
@@ -78,6 +80,18 @@ type Config struct {
 	SCPKey        string `envconfig:"SCP_KEY"`
 	SCPKnownHosts string `envconfig:"SCP_KNOWN_HOSTS"`
 
+	S3Endpoint      string `envconfig:"S3_ENDPOINT"` // host[:port] (https) or http(s)://host[:port]
+	S3Bucket        string `envconfig:"S3_BUCKET"`
+	S3Prefix        string `envconfig:"S3_PREFIX"`
+	S3Region        string `envconfig:"S3_REGION"`
+	S3PathStyle     bool   `envconfig:"S3_PATH_STYLE"`
+	S3AccessKey     string `envconfig:"S3_ACCESS_KEY"` // unset: the AWS credential chain
+	S3SecretKey     Secret `envconfig:"S3_SECRET_KEY"`
+	S3SecretKeyFile string `envconfig:"S3_SECRET_KEY_FILE"`
+	S3PartSizeMB    int    `envconfig:"S3_PART_SIZE_MB" default:"64"`
+	S3LockDays      int    `envconfig:"S3_OBJECT_LOCK_DAYS"`
+	S3LockMode      string `envconfig:"S3_OBJECT_LOCK_MODE" default:"GOVERNANCE"`
+
 	NATSURL          string `envconfig:"NATS_URL"`
 	NATSCreds        string `envconfig:"NATS_CREDS"`
 	NATSUser         string `envconfig:"NATS_USER"`
@@ -134,6 +148,19 @@ type Config struct {
 	WebUser         string `envconfig:"WEB_USER"`
 	WebPassword     Secret `envconfig:"WEB_PASSWORD"`
 	WebPasswordFile string `envconfig:"WEB_PASSWORD_FILE"`
+
+	// Encrypt is on, off or unset. Unset means on when
+	// EncryptRecipientsFile is set; a process running the dump stage
+	// without recipients refuses to start unless Encrypt is off, so that
+	// plaintext backups are always somebody's explicit choice.
+	Encrypt string `envconfig:"ENCRYPT"`
+	// EncryptRecipientsFile lists the age public keys (age1…, ssh-ed25519 …)
+	// every new artifact is sealed to; only dump workers read it.
+	EncryptRecipientsFile string `envconfig:"ENCRYPT_RECIPIENTS_FILE"`
+	// DecryptIdentityFile holds the age private keys (AGE-SECRET-KEY-1…)
+	// that open sealed artifacts: on restore workers and the operator's
+	// restore host only. It must be mode 0600 (or stricter).
+	DecryptIdentityFile string `envconfig:"DECRYPT_IDENTITY_FILE"`
 }
 
 // Load reads the environment and validates the result.
@@ -208,6 +235,9 @@ func (c *Config) resolveSecrets() error {
 	if c.WebPassword, err = secret("WEB_PASSWORD", c.WebPassword, c.WebPasswordFile); err != nil {
 		return err
 	}
+	if c.S3SecretKey, err = secret("S3_SECRET_KEY", c.S3SecretKey, c.S3SecretKeyFile); err != nil {
+		return err
+	}
 	for i := range c.Regions {
 		if err := c.Regions[i].resolve(c.SourceUser, c.SourcePassword); err != nil {
 			return err
@@ -239,7 +269,7 @@ func (c *Config) Validate() error {
 		return errf("REGIONS", "no regions configured; set NAME=host[:port],… e.g. REG1=10.1.1.1,REG2=10.1.1.2:3307")
 	}
 	for _, check := range []func() error{c.validateSource, c.validateRestore, c.validateDump, c.validateDirs,
-		c.validateRetention, c.validatePipeline, c.validateShip, c.validateLog, c.ValidateNATS, c.ValidateWatch} {
+		c.validateRetention, c.validatePipeline, c.validateShip, c.validateLog, c.ValidateNATS, c.ValidateWatch, c.validateEncrypt} {
 		if err := check(); err != nil {
 			return err
 		}
@@ -427,8 +457,40 @@ func (c *Config) validateTarget(s string) error {
 		if c.SCPPort < 1 || c.SCPPort > 65535 {
 			return errf("SCP_PORT", "must be 1-65535, got %d", c.SCPPort)
 		}
+	case "s3":
+		return c.validateS3()
 	default:
-		return errf("SHIP", "%q is not one of netbackup, scp, dir, none", s)
+		return errf("SHIP", "%q is not one of netbackup, scp, dir, s3, none", s)
+	}
+	return nil
+}
+
+// validateS3 checks the S3 target's variables (GD_SHIP includes s3).
+func (c *Config) validateS3() error {
+	if strings.TrimSpace(c.S3Endpoint) == "" {
+		return errf("S3_ENDPOINT", "required when GD_SHIP includes s3 (host[:port], https by default)")
+	}
+	if _, _, err := ship.ParseS3Endpoint(c.S3Endpoint); err != nil {
+		return errf("S3_ENDPOINT", "%v", err)
+	}
+	switch {
+	case strings.TrimSpace(c.S3Bucket) == "":
+		return errf("S3_BUCKET", "required when GD_SHIP includes s3")
+	case strings.ContainsAny(c.S3Bucket, "/ \t\n"):
+		return errf("S3_BUCKET", "%q is not a bucket name", c.S3Bucket)
+	case c.S3AccessKey != "" && c.S3SecretKey == "":
+		return errf("S3_SECRET_KEY", "required with GD_S3_ACCESS_KEY (or set GD_S3_SECRET_KEY_FILE); leave both unset for the AWS credential chain")
+	case c.S3AccessKey == "" && c.S3SecretKey != "":
+		return errf("S3_ACCESS_KEY", "required with GD_S3_SECRET_KEY[_FILE]")
+	case c.S3PartSizeMB < 5 || c.S3PartSizeMB > 5120:
+		return errf("S3_PART_SIZE_MB", "must be 5-5120 (S3's part size limits), got %d", c.S3PartSizeMB)
+	case c.S3LockDays < 0:
+		return errf("S3_OBJECT_LOCK_DAYS", "must not be negative, got %d", c.S3LockDays)
+	}
+	switch strings.ToUpper(c.S3LockMode) {
+	case ship.S3LockGovernance, ship.S3LockCompliance:
+	default:
+		return errf("S3_OBJECT_LOCK_MODE", "must be GOVERNANCE or COMPLIANCE, got %q", c.S3LockMode)
 	}
 	return nil
 }

@@ -97,7 +97,7 @@ func TestValidateNamesTheVariable(t *testing.T) {
 		{"short lease", map[string]string{"GD_LEASE_TTL": "1s"}, "GD_LEASE_TTL", "at least 5s"},
 		{"keep min zero", map[string]string{"GD_RETENTION_KEEP_MIN": "0"}, "GD_RETENTION_KEEP_MIN", "always kept"},
 		{"negative daily", map[string]string{"GD_KEEP_DAILY": "-1"}, "GD_KEEP_DAILY", "negative"},
-		{"unknown ship target", map[string]string{"GD_SHIP": "tape"}, "GD_SHIP", "netbackup, scp, dir, none"},
+		{"unknown ship target", map[string]string{"GD_SHIP": "tape"}, "GD_SHIP", "netbackup, scp, dir, s3, none"},
 		{"none with others", map[string]string{"GD_SHIP": "none,dir", "GD_SHIP_DIR": "/x"}, "GD_SHIP", "cannot be combined"},
 		{"twice", map[string]string{"GD_SHIP": "dir,dir", "GD_SHIP_DIR": "/x"}, "GD_SHIP", "twice"},
 		{"dir without dir", map[string]string{"GD_SHIP": "dir"}, "GD_SHIP_DIR", "required"},

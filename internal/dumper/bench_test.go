@@ -112,6 +112,13 @@ func BenchmarkDump(b *testing.B) {
 				b.Fatalf("process: %v", err)
 			}
 		})
+		rs := benchRecipients(b)
+		run("process-sealed/"+c.comp, base, func(b *testing.B, out io.Writer) {
+			res, err := process(bytes.NewReader(data), out, streamConfig{Compression: c.comp, Level: c.level, Seal: rs})
+			if err != nil || !res.Summary.HasFooter || res.Summary.Tables[0].Rows == 0 {
+				b.Fatalf("process: %v", err)
+			}
+		})
 	}
 	run("lexer-only", "", func(b *testing.B, _ io.Writer) {
 		if _, err := sqldump.Count(bytes.NewReader(data)); err != nil {

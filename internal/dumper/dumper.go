@@ -1,7 +1,9 @@
 // Package dumper takes one logical backup of one server: it runs
 // mariadb-dump or mysqldump with the credentials in a private defaults file,
 // and makes a single pass over the tool's output that hashes it, counts rows
-// per table with the sqldump lexer, compresses it and writes it to the spool.
+// per table with the sqldump lexer, compresses it, seals it with age when
+// recipients are configured, and writes it to the spool. Sealing happens in
+// the same pass, so no plaintext byte of the dump ever reaches the disk.
 // When the source writes a binary log, the tool is asked for the log's
 // coordinates at the dump's snapshot, which the manifest then carries.
 //
@@ -27,6 +29,7 @@ import (
 	"gravedancer/internal/config"
 	"gravedancer/internal/job"
 	"gravedancer/internal/mysqlx"
+	"gravedancer/internal/seal"
 	"gravedancer/internal/store"
 )
 
@@ -41,6 +44,10 @@ type Options struct {
 	Level       int           // 0 = default (gzip 6, zstd 3); gzip 1-9, zstd 1-22
 	Timeout     time.Duration // whole dump; on expiry the tool is killed; 0 = none
 	TempDir     string        // where defaults files go (the state dir); created 0700 if missing
+	// Recipients, when set, seal every artifact with age after
+	// compression: the artifact is <name>.sql.gz.age (or .sql.zst.age).
+	// nil writes plaintext; the caller decides whether that is allowed.
+	Recipients *seal.Recipients
 }
 
 // Source is the server to dump.
@@ -76,6 +83,7 @@ type plan struct {
 	level       int
 	flags       []string // argv after the binary, without the defaults file, binlog flags included
 	final       string   // the artifact's path
+	sealed      bool     // encrypted to Options.Recipients
 }
 
 // Dump runs the tool once and streams its stdout in one pass through raw
@@ -104,14 +112,14 @@ func (d *Dumper) Dump(ctx context.Context, src Source, run string) (*job.Artifac
 		return nil, nil, &Error{Region: src.Region, Tool: p.tool, Err: diskFull(err, p.final)}
 	}
 	args := append([]string{"--defaults-extra-file=" + defaults}, p.flags...)
-	res := runTool(ctx, d.Opts.Timeout, p.toolPath, args, tmp, streamConfig{Compression: p.compression, Level: p.level}, d.onStart())
+	res := runTool(ctx, d.Opts.Timeout, p.toolPath, args, tmp, streamConfig{Compression: p.compression, Level: p.level, Seal: d.Opts.Recipients}, d.onStart())
 	if e := d.failure(src, p, res); e != nil {
 		e.Quarantined = d.discard(tmp, res, e)
 		return nil, nil, e
 	}
 	// Another dump of the region may have committed the name planned
 	// meanwhile (two runs in the same second): take the next free one.
-	final, err := tmp.CommitNew(func() string { return d.Spool.NewArtifactPath(src.Region, started, p.compression) })
+	final, err := tmp.CommitNew(func() string { return d.Spool.NewArtifactPath(src.Region, started, p.compression, p.sealed) })
 	if err != nil {
 		return nil, nil, &Error{Region: src.Region, Tool: p.tool, Err: diskFull(err, p.final)}
 	}
@@ -164,7 +172,8 @@ func (d *Dumper) plan(ctx context.Context, src Source, started time.Time) (*plan
 		compression: comp,
 		level:       level,
 		flags:       flags,
-		final:       d.Spool.NewArtifactPath(src.Region, started, comp),
+		final:       d.Spool.NewArtifactPath(src.Region, started, comp, d.Opts.Recipients.Len() > 0),
+		sealed:      d.Opts.Recipients.Len() > 0,
 	}, nil
 }
 
@@ -341,6 +350,9 @@ func (d *Dumper) manifest(src Source, run string, p *plan, s *streamResult, star
 		Views:      sum.Views, Triggers: sum.Triggers, Routines: sum.Routines, Events: sum.Events,
 
 		Binlog: manifestBinlog(sum.Binlog),
+	}
+	if p.sealed {
+		m.Encryption = &job.Encryption{Scheme: seal.Scheme, Recipients: d.Opts.Recipients.Keys()}
 	}
 	for _, t := range sum.Tables {
 		m.Tables = append(m.Tables, job.TableCount{Database: t.Database, Table: t.Table, Rows: t.Rows})

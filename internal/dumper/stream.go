@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 
 	"gravedancer/internal/codec"
+	"gravedancer/internal/seal"
 	"gravedancer/internal/sqldump"
 )
 
@@ -32,6 +33,9 @@ const (
 type streamConfig struct {
 	Compression string // gzip | zstd
 	Level       int    // effective level, never 0
+	// Seal, when set, encrypts the compressed stream to these recipients
+	// before it is written.
+	Seal *seal.Recipients
 	// OnRead, if set, is called from the reading loop after each chunk with
 	// the raw byte total so far.
 	OnRead func(total int64)
@@ -42,8 +46,8 @@ type streamResult struct {
 	RawBytes  int64
 	RawSHA256 string
 	MD5       string
-	Bytes     int64 // compressed
-	SHA256    string
+	Bytes     int64            // stored: compressed, and sealed when Seal was set
+	SHA256    string           // of the stored bytes
 	Summary   *sqldump.Summary // nil if the dump could not be parsed
 }
 
@@ -191,13 +195,26 @@ func (p *pass) count(in <-chan *chunk) {
 	p.summary = s
 }
 
-// compress writes the chunks through the compressor into the output. After a
-// write error it keeps releasing chunks until the reader notices the failure.
+// compress writes the chunks through the compressor (and the age
+// encryptor, when sealing) into the output. After a write error it keeps
+// releasing chunks until the reader notices the failure.
 func (p *pass) compress(in <-chan *chunk, cfg streamConfig) {
 	bw := bufio.NewWriterSize(p.out, outBufSize)
-	zw, err := codec.NewWriter(bw, cfg.Compression, cfg.Level)
-	if err != nil {
-		p.fail.set(err)
+	var sink io.Writer = bw
+	var ew io.WriteCloser
+	var err error
+	if cfg.Seal != nil {
+		// Compress, then encrypt: ciphertext does not compress.
+		if ew, err = seal.Encrypt(bw, cfg.Seal); err != nil {
+			p.fail.set(fmt.Errorf("seal artifact: %w", err))
+		}
+		sink = ew
+	}
+	var zw io.WriteCloser
+	if err == nil {
+		if zw, err = codec.NewWriter(sink, cfg.Compression, cfg.Level); err != nil {
+			p.fail.set(err)
+		}
 	}
 	for c := range in {
 		if err == nil {
@@ -215,6 +232,13 @@ func (p *pass) compress(in <-chan *chunk, cfg streamConfig) {
 	if err := zw.Close(); err != nil {
 		p.fail.set(fmt.Errorf("write artifact: %w", err))
 		return
+	}
+	if ew != nil {
+		// Seals the last chunk: without it the file does not decrypt.
+		if err := ew.Close(); err != nil {
+			p.fail.set(fmt.Errorf("write artifact: %w", err))
+			return
+		}
 	}
 	if err := bw.Flush(); err != nil {
 		p.fail.set(fmt.Errorf("write artifact: %w", err))

@@ -49,7 +49,25 @@ type Manifest struct {
 	// not be read before the dump, with consistency "none" (there is no
 	// snapshot to pin), and in manifests older than the field.
 	Binlog *BinlogPosition `json:"binlog,omitempty"`
+
+	// Encryption is set when the artifact is sealed with age after
+	// compression: SHA256 and Bytes are then the ciphertext's (what check
+	// and ship verify without any key), RawSHA256 and RawBytes the
+	// plaintext dump's (what a restore verifies after decrypting). nil
+	// for a plaintext artifact.
+	Encryption *Encryption `json:"encryption,omitempty"`
 }
+
+// Encryption says how an artifact is sealed.
+type Encryption struct {
+	Scheme string `json:"scheme"` // "age"
+	// Recipients are the public keys (age1…, or "ssh-ed25519 AAAA…")
+	// the artifact is sealed to: any one matching private key opens it.
+	Recipients []string `json:"recipients"`
+}
+
+// Sealed reports whether the artifact is encrypted.
+func (m *Manifest) Sealed() bool { return m != nil && m.Encryption != nil }
 
 // BinlogPosition is the source's binary log coordinates at the dump's
 // snapshot, as the tool wrote them in the dump (--master-data=2 or

@@ -22,6 +22,7 @@ import (
 	"gravedancer/internal/job"
 	"gravedancer/internal/mysqlx"
 	"gravedancer/internal/restore"
+	"gravedancer/internal/seal"
 	"gravedancer/internal/store"
 )
 
@@ -37,8 +38,11 @@ type Options struct {
 	Force    bool // drop target databases that already exist
 	NoBinlog bool // SET sql_log_bin=0: the restore is not replicated
 	WorkDir  string
-	Progress ProgressSink // nil = none
-	Out      io.Writer    // the plan, what happens, the result table
+	// Identities open a sealed backup (GD_DECRYPT_IDENTITY_FILE); nil
+	// restores plaintext backups only.
+	Identities *seal.Identities
+	Progress   ProgressSink // nil = none
+	Out        io.Writer    // the plan, what happens, the result table
 }
 
 // ProgressSink shows a restore's progress against the plan's totals.
@@ -142,8 +146,23 @@ func obtain(ctx context.Context, res *Result, fetchers []Fetcher, opt Options) e
 		}
 		res.Plan.Print(opt.Out, b, opt)
 	}
-	fmt.Fprintf(opt.Out, "checking %s against its manifest (sha256, decompression, dump hash)\n", res.Path)
-	if err := store.Verify(res.Path, b.Manifest); err != nil {
+	if b.Manifest.Sealed() {
+		// The whole file is decrypted and checked here, before the target
+		// sees a statement: age authenticates chunk by chunk as it reads,
+		// so a damaged last chunk would otherwise be found only after the
+		// rest had been restored.
+		fmt.Fprintf(opt.Out, "checking %s against its manifest (sha256, decryption, decompression, dump hash)\n", res.Path)
+		if opt.Identities.Len() == 0 {
+			return fmt.Errorf("%w: %s is sealed with age: set GD_DECRYPT_IDENTITY_FILE to a file holding a key of one of its recipients (%s); nothing was sent to the target",
+				seal.ErrNoIdentity, b.File, shortKeys(b.Manifest.Encryption.Recipients))
+		}
+	} else {
+		fmt.Fprintf(opt.Out, "checking %s against its manifest (sha256, decompression, dump hash)\n", res.Path)
+	}
+	if err := store.VerifyWith(res.Path, b.Manifest, opt.Identities); err != nil {
+		if errors.Is(err, seal.ErrNoIdentity) {
+			return fmt.Errorf("%w; it is sealed to %s; nothing was sent to the target", err, shortKeys(b.Manifest.Encryption.Recipients))
+		}
 		return fmt.Errorf("%w: %v; nothing was sent to the target", ErrCorrupt, err)
 	}
 	return nil
@@ -213,6 +232,14 @@ func fetcherFor(fs []Fetcher, name string) Fetcher {
 
 func exists(p string) bool { _, err := os.Stat(p); return err == nil }
 
+func shortKeys(keys []string) string {
+	out := make([]string, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, seal.Short(k))
+	}
+	return strings.Join(out, ", ")
+}
+
 // load makes room on the target, restores, and compares rows.
 func load(ctx context.Context, res *Result, opt Options) error {
 	db, err := sql.Open("mysql", mysqlx.DSN(opt.Target))
@@ -231,6 +258,9 @@ func load(ctx context.Context, res *Result, opt Options) error {
 	t := restore.Target{Host: opt.Target.Host, Port: opt.Target.Port, User: opt.Target.User, Password: opt.Target.Password}
 	fmt.Fprintf(opt.Out, "restoring into %s\n", target(opt))
 	lo := restore.LoadOptions{NoBinlog: opt.NoBinlog, Select: selection(sel)}
+	if res.Backup.Manifest.Sealed() {
+		lo.Decrypt = &restore.Decrypt{Identities: opt.Identities, RawSHA256: res.Backup.Manifest.RawSHA256}
+	}
 	if ps := opt.Progress; ps != nil {
 		ps.Start(res.Backup.Manifest.RawBytes, res.Plan.Rows)
 		lo.Progress = func(p restore.Progress) { ps.Update(p.Bytes, p.Rows) }

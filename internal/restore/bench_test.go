@@ -79,7 +79,7 @@ func BenchmarkLoad(b *testing.B) {
 // filteredDump writes what Load would send for a into a plain file.
 func filteredDump(b testing.TB, a *job.Artifact) string {
 	b.Helper()
-	in, err := openArtifact(a.Path, a.Compression)
+	in, err := openArtifact(a.Path, a.Compression, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

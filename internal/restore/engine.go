@@ -76,7 +76,7 @@ func (e *Engine) Load(ctx context.Context, artifact, compression string, t Targe
 	if err := opt.Select.Validate(); err != nil {
 		return res, err
 	}
-	in, err := openArtifact(artifact, compression)
+	in, err := openArtifact(artifact, compression, opt.Decrypt)
 	if err != nil {
 		return res, err
 	}

@@ -109,7 +109,7 @@ func TestEngineMatchesClient(t *testing.T) {
 // artifactHead is the first 2 KiB of the decompressed dump.
 func artifactHead(t testing.TB, a *job.Artifact) string {
 	t.Helper()
-	in, err := openArtifact(a.Path, a.Compression)
+	in, err := openArtifact(a.Path, a.Compression, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -83,6 +83,10 @@ type LoadOptions struct {
 	// Only the Engine supports it: Loader.Load returns ErrSelectNeedsEngine.
 	// Engine.Load checks it with Selection.Validate before touching anything.
 	Select *Selection
+	// Decrypt, when set, opens an artifact sealed with age and checks the
+	// plaintext dump against its manifest's hash; it must be set for a
+	// sealed artifact and unset for a plaintext one.
+	Decrypt *Decrypt
 	// Progress, when set, is called from the loading goroutine about every 256 KiB of decompressed input and once at the end, with cumulative figures. It must return quickly.
 	// The last call, made once the run has ended (successfully or not),
 	// has every byte read and every row accepted. The client Loader
@@ -156,7 +160,7 @@ func (l *Loader) Load(ctx context.Context, artifact, compression string, t Targe
 	if opt.Select != nil {
 		return res, fmt.Errorf("%w: the mariadb client replays a dump whole; use the Engine", ErrSelectNeedsEngine)
 	}
-	in, err := openArtifact(artifact, compression)
+	in, err := openArtifact(artifact, compression, opt.Decrypt)
 	if err != nil {
 		return res, err
 	}

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -254,9 +255,9 @@ func (p *pruner) deleteArtifact(rel, reason string) {
 			return
 		}
 	}
-	if other := otherExtension(rel); p.exists(other) {
-		// The same stem with the other compression: the sidecars are
-		// shared, so they stay with it.
+	if slices.ContainsFunc(otherExtensions(rel), p.exists) {
+		// The same stem with another compression or sealing: the
+		// sidecars are shared, so they stay with it.
 		return
 	}
 	for _, sc := range Sidecars(rel)[1:] {
@@ -414,7 +415,7 @@ func (p *pruner) window() time.Duration { return time.Duration(p.opt.Days) * 24 
 // orphaned reports whether a sidecar's artifact is gone under both names.
 func (p *pruner) orphaned(rel string) bool {
 	stem := filepath.Join(filepath.Dir(rel), sidecarStem(filepath.Base(rel)))
-	return !p.exists(stem+".sql.gz") && !p.exists(stem+".sql.zst")
+	return !slices.ContainsFunc(artifactExts, func(ext string) bool { return p.exists(stem + ext) })
 }
 
 // dayOver reports whether a dump started less than litterAge ago can no

@@ -47,7 +47,12 @@ type Shipping struct {
 }
 
 func stem(artifact string) string {
-	return strings.TrimSuffix(strings.TrimSuffix(artifact, ".sql.gz"), ".sql.zst")
+	for _, ext := range artifactExts {
+		if st, ok := strings.CutSuffix(artifact, ext); ok {
+			return st
+		}
+	}
+	return artifact
 }
 
 // VerifiedPath is the verification sidecar of an artifact.

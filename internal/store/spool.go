@@ -3,7 +3,7 @@
 // mistaken for backups, run reports, and atomic writes so a crash never leaves
 // a partial file where a good backup is expected.
 //
-//	<spool>/<YYYY-MM-DD>/mdb_bkp_<REGION>-<YYYYmmdd_HHMMSS>.sql.gz   artifact (.sql.zst with zstd)
+//	<spool>/<YYYY-MM-DD>/mdb_bkp_<REGION>-<YYYYmmdd_HHMMSS>.sql.gz   artifact (.sql.zst with zstd; + .age when sealed)
 //	<spool>/<YYYY-MM-DD>/mdb_bkp_<REGION>-<YYYYmmdd_HHMMSS>.manifest.json
 //	<spool>/<YYYY-MM-DD>/run-<RUN>.json                               run report
 //	<spool>/quarantine/<name>  + <name>.reason                        failed dumps
@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -46,10 +47,27 @@ func Extension(compression string) string {
 	return ".sql.gz"
 }
 
+// SealedExt is appended to the name of an artifact encrypted with age:
+// the name says what a file is (`age -d -i KEY x.sql.zst.age | zstd -d`).
+const SealedExt = ".age"
+
+// artifactExts are every suffix an artifact's name may end in; one stem
+// (region and second) holds at most one of them.
+var artifactExts = []string{".sql.gz", ".sql.zst", ".sql.gz" + SealedExt, ".sql.zst" + SealedExt}
+
 // ArtifactPath names the artifact of region dumped at t.
 func (s *Spool) ArtifactPath(region string, t time.Time, compression string) string {
+	return s.artifactPath(region, t, Extension(compression))
+}
+
+// SealedArtifactPath names the encrypted artifact of region dumped at t.
+func (s *Spool) SealedArtifactPath(region string, t time.Time, compression string) string {
+	return s.artifactPath(region, t, Extension(compression)+SealedExt)
+}
+
+func (s *Spool) artifactPath(region string, t time.Time, ext string) string {
 	t = t.Local()
-	name := filePrefix + region + "-" + t.Format(stampLayout) + Extension(compression)
+	name := filePrefix + region + "-" + t.Format(stampLayout) + ext
 	return filepath.Join(s.Dir, t.Format(dayLayout), name)
 }
 
@@ -170,7 +188,7 @@ func ParseName(name string) (region string, t time.Time, ok bool) {
 	if !found {
 		return "", time.Time{}, false
 	}
-	for _, ext := range []string{".sql.gz", ".sql.zst"} {
+	for _, ext := range artifactExts {
 		if stem, cut := strings.CutSuffix(rest, ext); cut {
 			i := strings.LastIndexByte(stem, '-')
 			if i <= 0 {
@@ -229,24 +247,35 @@ func (s *Spool) FindRun(region, run string) (*Entry, error) {
 	return nil, ErrNotFound
 }
 
-// NewArtifactPath names a new artifact of region started at t. Names have
-// one-second resolution, so when a backup of the region already holds that
-// second (two runs in quick succession) the next free second is taken: the
-// older backup is never overwritten and the new one is not refused.
-func (s *Spool) NewArtifactPath(region string, t time.Time, compression string) string {
+// NewArtifactPath names a new artifact of region started at t, sealed
+// (.age) or not. Names have one-second resolution, so when a backup of the
+// region already holds that second (two runs in quick succession) the next
+// free second is taken: the older backup is never overwritten and the new
+// one is not refused.
+func (s *Spool) NewArtifactPath(region string, t time.Time, compression string, sealed bool) string {
+	ext := Extension(compression)
+	if sealed {
+		ext += SealedExt
+	}
 	for i := 0; ; i++ {
-		p := s.ArtifactPath(region, t.Add(time.Duration(i)*time.Second), compression)
-		if !exists(p) && !exists(ManifestPath(p)) && !exists(otherExtension(p)) {
+		p := s.artifactPath(region, t.Add(time.Duration(i)*time.Second), ext)
+		if !exists(p) && !exists(ManifestPath(p)) && !slices.ContainsFunc(otherExtensions(p), exists) {
 			return p
 		}
 	}
 }
 
-func otherExtension(p string) string {
-	if stem, ok := strings.CutSuffix(p, ".sql.gz"); ok {
-		return stem + ".sql.zst"
+// otherExtensions are the names p's stem would have with the other
+// compressions and with or without sealing: they share its sidecars.
+func otherExtensions(p string) []string {
+	st := stem(p)
+	var out []string
+	for _, ext := range artifactExts {
+		if st+ext != p {
+			out = append(out, st+ext)
+		}
 	}
-	return strings.TrimSuffix(p, ".sql.zst") + ".sql.gz"
+	return out
 }
 
 func exists(p string) bool {

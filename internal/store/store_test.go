@@ -77,7 +77,7 @@ func TestCommitNeverOverwrites(t *testing.T) {
 func TestCommitNewTakesNextFreeName(t *testing.T) {
 	s := &Spool{Dir: t.TempDir()}
 	at := time.Date(2026, 11, 28, 3, 0, 0, 0, time.Local)
-	planned := s.NewArtifactPath("R", at, "gzip")
+	planned := s.NewArtifactPath("R", at, "gzip", false)
 	a, err := CreateTemp(planned)
 	if err != nil {
 		t.Fatal(err)
@@ -88,7 +88,7 @@ func TestCommitNewTakesNextFreeName(t *testing.T) {
 	}
 	a.WriteString("first")
 	b.WriteString("second")
-	next := func() string { return s.NewArtifactPath("R", at, "gzip") }
+	next := func() string { return s.NewArtifactPath("R", at, "gzip", false) }
 	got, err := a.CommitNew(next)
 	if err != nil || got != planned {
 		t.Fatalf("first CommitNew = %s, %v; want %s", got, err, planned)
@@ -301,9 +301,9 @@ func appendTo(t *testing.T, p, s string) {
 func TestNewArtifactPathSkipsTakenSeconds(t *testing.T) {
 	s := &Spool{Dir: t.TempDir()}
 	at := time.Date(2026, 11, 27, 3, 0, 0, 0, time.Local)
-	first := s.NewArtifactPath("R", at, "gzip")
+	first := s.NewArtifactPath("R", at, "gzip", false)
 	writeArtifact(t, first, "R", "a")
-	second := s.NewArtifactPath("R", at, "zstd")
+	second := s.NewArtifactPath("R", at, "zstd", false)
 	if second == first || !strings.HasSuffix(second, "-20261127_030001.sql.zst") {
 		t.Errorf("second = %s, want the next second", second)
 	}

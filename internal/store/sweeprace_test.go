@@ -16,7 +16,7 @@ import (
 func TestCommitKeepsTempLockedUntilNamed(t *testing.T) {
 	s := &Spool{Dir: t.TempDir()}
 	at := time.Date(2026, 11, 28, 3, 0, 0, 0, time.Local)
-	planned := s.NewArtifactPath("R", at, "gzip")
+	planned := s.NewArtifactPath("R", at, "gzip", false)
 	if err := os.MkdirAll(filepath.Dir(planned), 0o750); err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +37,7 @@ func TestCommitKeepsTempLockedUntilNamed(t *testing.T) {
 		}
 		other.Abort()
 		os.Remove(other.Name())
-		return s.NewArtifactPath("R", at, "gzip")
+		return s.NewArtifactPath("R", at, "gzip", false)
 	})
 	if err != nil {
 		t.Fatalf("commit after a concurrent sweep: %v", err)

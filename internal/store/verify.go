@@ -11,6 +11,7 @@ import (
 
 	"gravedancer/internal/codec"
 	"gravedancer/internal/job"
+	"gravedancer/internal/seal"
 	"gravedancer/internal/sqldump"
 )
 
@@ -38,7 +39,17 @@ const (
 // the manifest's sha256, they decompress cleanly to the end, the dump inside
 // has the manifest's size and sha256, and its header and "Dump completed"
 // footer are present. A *VerifyError says what failed; other errors are I/O.
-func Verify(path string, m *job.Manifest) error {
+//
+// A sealed artifact (m.Encryption set) is checked as far as no key allows:
+// its hash and size, and an age header with one stanza per recipient. Use
+// VerifyWith and identities to check the dump inside too.
+func Verify(path string, m *job.Manifest) error { return VerifyWith(path, m, nil) }
+
+// VerifyWith is Verify that decrypts a sealed artifact with ids and then
+// checks everything Verify checks of a plaintext one. Identities that match
+// none of its recipients give an error wrapping seal.ErrNoIdentity, which
+// is the reader's fault, not the artifact's: it is no *VerifyError.
+func VerifyWith(path string, m *job.Manifest, ids *seal.Identities) error {
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return corrupt(path, "artifact is missing")
@@ -50,23 +61,77 @@ func Verify(path string, m *job.Manifest) error {
 	fileHash := sha256.New()
 	stored := &countWriter{}
 	src := io.TeeReader(bufio.NewReaderSize(f, 256<<10), io.MultiWriter(fileHash, stored))
+	drain := func() error {
+		if _, err := io.Copy(io.Discard, src); err != nil {
+			return fmt.Errorf("verify %s: %w", path, err)
+		}
+		return nil
+	}
+	sum := func() checked {
+		return checked{stored: stored.n, fileSHA: hex.EncodeToString(fileHash.Sum(nil))}
+	}
 
-	raw, rawSHA, w, zerr := decompress(src, m.Compression)
+	plain := io.Reader(src)
+	if m.Sealed() {
+		if ids == nil {
+			return verifySealedHeader(path, m, src, drain, sum)
+		}
+		r, derr := seal.Decrypt(src, ids)
+		if derr != nil {
+			if err := drain(); err != nil {
+				return err
+			}
+			if err := compareStored(path, m, sum()); err != nil {
+				return err
+			}
+			if errors.Is(derr, seal.ErrNoIdentity) {
+				return fmt.Errorf("verify %s: %w", path, derr)
+			}
+			return corrupt(path, "matches its manifest's sha256 but does not decrypt: %v", derr)
+		}
+		plain = r
+	}
+
+	raw, rawSHA, w, zerr := decompress(plain, m.Compression)
 	// Read what the decoder left so the stored hash covers every byte: bytes
 	// after the stream would be appended data.
-	if _, err := io.Copy(io.Discard, src); err != nil {
-		return fmt.Errorf("verify %s: %w", path, err)
+	if err := drain(); err != nil {
+		return err
 	}
-	c := checked{stored: stored.n, fileSHA: hex.EncodeToString(fileHash.Sum(nil)),
-		raw: raw, rawSHA: rawSHA, head: w.head, tail: w.tail}
+	c := sum()
+	c.raw, c.rawSHA, c.head, c.tail = raw, rawSHA, w.head, w.tail
 	// A changed file explains any decoding error, so say that first.
 	if err := compareStored(path, m, c); err != nil {
 		return err
 	}
 	if zerr != nil {
-		return corrupt(path, "matches its manifest's sha256 but does not decompress as %s after %d bytes: %v", m.Compression, raw, zerr)
+		what := "decompress as " + m.Compression
+		if m.Sealed() {
+			what = "decrypt and decompress as " + m.Compression
+		}
+		return corrupt(path, "matches its manifest's sha256 but does not %s after %d bytes: %v", what, raw, zerr)
 	}
 	return compareDump(path, m, c)
+}
+
+// verifySealedHeader checks what can be checked of a sealed artifact
+// without a key: an age header with a stanza for every recipient, and
+// the stored bytes' size and hash.
+func verifySealedHeader(path string, m *job.Manifest, src io.Reader, drain func() error, sum func() checked) error {
+	stanzas, herr := seal.CheckHeader(src)
+	if err := drain(); err != nil {
+		return err
+	}
+	if err := compareStored(path, m, sum()); err != nil {
+		return err
+	}
+	switch want := len(m.Encryption.Recipients); {
+	case herr != nil:
+		return corrupt(path, "matches its manifest's sha256 but its age header does not parse: %v", herr)
+	case stanzas != want:
+		return corrupt(path, "its age header is sealed to %d recipients, the manifest names %d", stanzas, want)
+	}
+	return nil
 }
 
 func decompress(src io.Reader, algo string) (int64, string, *window, error) {

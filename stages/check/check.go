@@ -3,6 +3,11 @@
 // the dump inside carries its header and "Dump completed" footer. An artifact
 // that fails is moved to quarantine so it can never become a region's
 // previous or latest backup.
+//
+// A sealed artifact is checked without a key: its hash (which catches any
+// modified byte of the ciphertext before anyone decrypts it), its size and
+// its age header. A worker that holds identities too (one process running
+// every stage) decrypts and checks the dump inside as well.
 package check
 
 import (
@@ -14,6 +19,7 @@ import (
 
 	"gravedancer/internal/job"
 	"gravedancer/internal/pipeline"
+	"gravedancer/internal/seal"
 	"gravedancer/internal/store"
 )
 
@@ -26,6 +32,9 @@ type Spool interface {
 type Stage struct {
 	Spool  Spool
 	Logger *slog.Logger
+	// Identities, when set, let the check decrypt sealed artifacts; nil
+	// checks them as far as no key allows.
+	Identities *seal.Identities
 }
 
 var _ pipeline.Stage = (*Stage)(nil)
@@ -38,7 +47,12 @@ func (s *Stage) Handle(_ context.Context, j *job.Job) (*job.Job, error) {
 	if j.Manifest == nil || j.Artifact == nil {
 		return nil, pipeline.Exclude("%v: job reached check without an artifact and manifest", job.ErrMalformed)
 	}
-	err := store.Verify(j.Artifact.Path, j.Manifest)
+	err := store.VerifyWith(j.Artifact.Path, j.Manifest, s.Identities)
+	if errors.Is(err, seal.ErrNoIdentity) {
+		// Our keys do not open it: no fault of the artifact's. Check what
+		// can be checked without them; the restore stage has its say.
+		err = store.Verify(j.Artifact.Path, j.Manifest)
+	}
 	if err == nil && j.Artifact.ManifestPath != "" {
 		// The manifest beside the artifact is what the catalog, retention
 		// and restore read later: an artifact without it is not a backup.

@@ -2,15 +2,22 @@
 // server, loads the artifact into it, checks databases, tables and row counts
 // against the manifest, and always drops what it restored. A backup that
 // fails is quarantined and never shipped nor made latest.
+//
+// A sealed artifact is decrypted on the way in with the worker's
+// identities. A worker whose keys open none of its recipients excludes the
+// region with that reason and leaves the backup where it is: the fault is
+// the worker's configuration, not the backup's.
 package restore
 
 import (
+	"bufio"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -23,6 +30,7 @@ import (
 	"gravedancer/internal/mysqlx"
 	"gravedancer/internal/pipeline"
 	engine "gravedancer/internal/restore"
+	"gravedancer/internal/seal"
 	"gravedancer/internal/store"
 )
 
@@ -58,6 +66,9 @@ type Stage struct {
 	Leases   Leaser
 	Spool    Spool
 	Logger   *slog.Logger
+	// Identities open sealed artifacts; nil on a worker without
+	// GD_DECRYPT_IDENTITY_FILE.
+	Identities *seal.Identities
 
 	warned sync.Map // test servers already warned about sql_log_bin
 }
@@ -71,6 +82,10 @@ func (s *Stage) Name() string { return job.StageRestore }
 func (s *Stage) Handle(ctx context.Context, j *job.Job) (*job.Job, error) {
 	if j.Manifest == nil || j.Artifact == nil {
 		return nil, pipeline.Exclude("%v: job reached restore without an artifact and manifest", job.ErrMalformed)
+	}
+	if err := s.canOpen(j); err != nil {
+		// Before a test server is leased: nothing to do there.
+		return nil, err
 	}
 	l, lctx, err := s.Leases.Acquire(ctx, s.Servers)
 	if err != nil {
@@ -99,6 +114,9 @@ func (s *Stage) Handle(ctx context.Context, j *job.Job) (*job.Job, error) {
 // fail turns a restore failure into a retry (the test server is unreachable:
 // not the backup's fault) or an exclusion with the backup quarantined.
 func (s *Stage) fail(j *job.Job, server string, err error) error {
+	if errors.Is(err, seal.ErrNoIdentity) {
+		return s.noIdentity(j, err)
+	}
 	var le *engine.LoadError
 	var ce *engine.CheckError
 	backupFault := errors.As(err, &ce) || (errors.As(err, &le) && !le.TestServerFault())
@@ -108,7 +126,12 @@ func (s *Stage) fail(j *job.Job, server string, err error) error {
 		// quarantine a backup that may well be good.
 		return fmt.Errorf("restore on %s: %w", server, err)
 	}
-	reason := fmt.Sprintf("restore on %s: %v", server, err)
+	return s.exclude(j, fmt.Sprintf("restore on %s: %v", server, err))
+}
+
+// exclude excludes j for a fault of its backup, which is quarantined with
+// its sidecars unless this is an audit.
+func (s *Stage) exclude(j *job.Job, reason string) error {
 	if j.Purpose == job.PurposeVerify {
 		// An audit of a backup that restored before: the failure is
 		// reported and kept in the catalog, and the operator decides. It
@@ -169,6 +192,9 @@ func (s *Stage) restoreOn(ctx context.Context, server string, j *job.Job) (*job.
 		}
 	}()
 	opts := engine.LoadOptions{NoBinlog: s.binlogOff(ctx, db, server), StripDefiners: s.StripDefiners}
+	if j.Manifest.Sealed() {
+		opts.Decrypt = &engine.Decrypt{Identities: s.Identities, RawSHA256: j.Manifest.RawSHA256}
+	}
 	res, fallback, err := s.load(ctx, j, target, opts)
 	if res != nil && len(union(dbs, res.Databases)) > len(dbs) {
 		dbs = union(dbs, res.Databases) // a failed load may have begun some
@@ -247,4 +273,61 @@ func union(a, b []string) []string {
 		}
 	}
 	return out
+}
+
+// canOpen runs before a sealed artifact is loaded. It unwraps the file key
+// with the worker's identities, and then re-reads the whole ciphertext
+// against the manifest's sha256. age authenticates each 64 KiB chunk only
+// as the load reaches it, so a file changed since the check stage would
+// otherwise have its earlier chunks executed on the test server before
+// the damage was found; one sequential read of the file costs little next
+// to a restore. Any other trouble (a missing file) is left to the load,
+// which says what it is.
+func (s *Stage) canOpen(j *job.Job) error {
+	if !j.Manifest.Sealed() {
+		return nil
+	}
+	f, err := os.Open(j.Artifact.Path)
+	if err != nil {
+		return nil
+	}
+	_, err = seal.Decrypt(bufio.NewReader(f), s.Identities)
+	f.Close()
+	if errors.Is(err, seal.ErrNoIdentity) {
+		return s.noIdentity(j, err)
+	}
+	switch err := store.Verify(j.Artifact.Path, j.Manifest); {
+	case errors.Is(err, store.ErrCorrupt):
+		return s.exclude(j, "before restore: "+err.Error())
+	case err != nil:
+		return err // I/O trouble: retry
+	}
+	return nil
+}
+
+// noIdentity excludes without quarantine. Retrying would not help: every
+// delivery comes back to a worker with the same keys, and an operator must
+// install the right one. The backup stays where it is, and the next
+// restore, or `gravedancer verify`, proves it once they have.
+func (s *Stage) noIdentity(j *job.Job, err error) error {
+	var keys []string
+	if j.Manifest.Sealed() {
+		for _, k := range j.Manifest.Encryption.Recipients {
+			keys = append(keys, seal.Short(k))
+		}
+	}
+	s.Logger.Error("cannot decrypt the artifact: check GD_DECRYPT_IDENTITY_FILE", "region", j.Region, "run", j.Run,
+		"artifact", j.Artifact.Path, "recipients", keys, "identities", s.Identities.Public())
+	return pipeline.Exclude("%s; it is sealed to %s: give the restore workers GD_DECRYPT_IDENTITY_FILE with a key of one of them; the backup is left in place, not quarantined",
+		cause(err), strings.Join(keys, ", "))
+}
+
+// cause is the sentinel's text plus what the seal package added, without
+// the path prefixes the layers put in front of it.
+func cause(err error) string {
+	msg := err.Error()
+	if i := strings.Index(msg, seal.ErrNoIdentity.Error()); i >= 0 {
+		return msg[i:]
+	}
+	return msg
 }

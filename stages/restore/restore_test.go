@@ -1,7 +1,10 @@
 package restore
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -12,9 +15,12 @@ import (
 	"testing"
 	"time"
 
+	"filippo.io/age"
+
 	"gravedancer/internal/job"
 	"gravedancer/internal/pipeline"
 	engine "gravedancer/internal/restore"
+	"gravedancer/internal/seal"
 	"gravedancer/internal/store"
 )
 
@@ -133,5 +139,55 @@ func TestLoadFallsBackToClient(t *testing.T) {
 				t.Errorf("warning logged = %v:\n%s", logged, logs.String())
 			}
 		})
+	}
+}
+
+// TestNoIdentityExcludesWithoutQuarantine: a worker without the right key
+// is a configuration fault; the backup stays in place.
+func TestNoIdentityExcludesWithoutQuarantine(t *testing.T) {
+	sp := &store.Spool{Dir: t.TempDir()}
+	p := sp.SealedArtifactPath("R", time.Now(), "gzip")
+	os.MkdirAll(filepath.Dir(p), 0o755)
+	os.WriteFile(p, []byte("age-encryption.org/v1\n"), 0o640)
+	s := &Stage{Spool: sp, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	j := &job.Job{Region: "R", Artifact: &job.Artifact{Path: p},
+		Manifest: &job.Manifest{Encryption: &job.Encryption{Scheme: "age", Recipients: []string{"age1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq"}}}}
+	err := s.fail(j, "db1:3306", fmt.Errorf("restore %s: %w (this host holds age1x…)", p, seal.ErrNoIdentity))
+	reason, excluded := pipeline.IsExclude(err)
+	if !excluded || !strings.HasPrefix(reason, "cannot decrypt: no identity matches the artifact's recipients") ||
+		!strings.Contains(reason, "not quarantined") || !strings.Contains(reason, "age1qqqqqqqq") {
+		t.Fatalf("err = %v, want an exclusion saying it cannot decrypt", err)
+	}
+	if _, err := os.Stat(p); err != nil {
+		t.Errorf("artifact moved: %v", err)
+	}
+}
+
+// TestSealedArtifactChangedSinceCheck: a sealed artifact modified after the
+// check stage is caught by its sha256 before a test server is leased (the
+// stage has no Leases here: reaching Acquire would panic).
+func TestSealedArtifactChangedSinceCheck(t *testing.T) {
+	sp := &store.Spool{Dir: t.TempDir()}
+	p := sp.SealedArtifactPath("R", time.Now(), "gzip")
+	os.MkdirAll(filepath.Dir(p), 0o755)
+	key, _ := age.GenerateX25519Identity()
+	rs, _ := seal.ParseRecipients(strings.NewReader(key.Recipient().String()))
+	ids, _ := seal.ParseIdentities(strings.NewReader(key.String()))
+	var buf bytes.Buffer
+	w, _ := seal.Encrypt(&buf, rs)
+	w.Write(bytes.Repeat([]byte("x"), 200<<10))
+	w.Close()
+	b := buf.Bytes()
+	sum := sha256.Sum256(b)
+	b[len(b)-100] ^= 1 // in the last chunk: age alone would find it last
+	os.WriteFile(p, b, 0o640)
+	s := &Stage{Spool: sp, Identities: ids, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	j := &job.Job{Region: "R", Artifact: &job.Artifact{Path: p, Compression: "gzip"},
+		Manifest: &job.Manifest{Compression: "gzip", Bytes: int64(len(b)), SHA256: hex.EncodeToString(sum[:]),
+			Encryption: &job.Encryption{Scheme: "age", Recipients: rs.Keys()}}}
+	_, err := s.Handle(t.Context(), j)
+	reason, excluded := pipeline.IsExclude(err)
+	if !excluded || !strings.Contains(reason, "before restore") || !strings.Contains(reason, "sha256") || !strings.Contains(reason, "quarantined as") {
+		t.Fatalf("err = %v, want exclusion naming the sha256, quarantined", err)
 	}
 }
