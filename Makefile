@@ -3,7 +3,7 @@ SHELL := /bin/bash
 GO    ?= go
 PKG   := ./...
 # Packages whose goroutines carry the pipeline: they must pass the race detector.
-RACE_PKGS := ./internal/pipeline/ ./internal/app/ ./internal/dumper/
+RACE_PKGS := ./internal/pipeline/ ./internal/app/ ./internal/dumper/ ./internal/alert/
 
 .PHONY: all build demo screenshot test test-fuzz lint bench bench-deps deps clean
 
@@ -23,10 +23,12 @@ screenshot:
 	bash scripts/screenshot.sh
 
 # Tests also need a real sshd (scp shipper), the real nats-server,
-# systemd-analyze (unit files are verified) and chromium (the status page's
-# browser test).
+# systemd-analyze (unit files are verified), chromium (the status page's
+# browser test) and versitygw (the S3 shipper's server; built with go
+# install into the Go bin directory, about a minute the first time).
 deps:
 	bash scripts/ensure-deps.sh openssh-server openssh-client nats-server systemd chromium
+	bash scripts/ensure-versitygw.sh
 
 # The whole suite: lint, unit and integration tests against private mariadbd
 # instances and embedded JetStream, then the race detector on the pipeline.

@@ -20,6 +20,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"gravedancer/internal/alert"
 	"gravedancer/internal/config"
 	"gravedancer/internal/dumper"
 	"gravedancer/internal/job"
@@ -194,6 +195,9 @@ func Setup(ctx context.Context, cfg *config.Config, p *pipeline.Pipeline) error 
 	if _, err := OpenPresence(ctx, p.JetStream(), true, cfg.NATSReplicas); err != nil {
 		return err
 	}
+	if _, err := alert.OpenState(ctx, p.JetStream(), true, cfg.NATSReplicas); err != nil {
+		return err
+	}
 	return SetupReporter(ctx, p.JetStream(), cfg.NATSReplicas)
 }
 
@@ -218,6 +222,9 @@ func StageCap(cfg *config.Config, stage string) int {
 // watcher, after setting up the server unless GD_NATS_SETUP is false. slots
 // limits jobs per stage in this process (0 = the stage's cap).
 func StartWorkers(ctx context.Context, cfg *config.Config, p *pipeline.Pipeline, names []string, slots int, log *slog.Logger) (*Workers, error) {
+	if err := CheckStages(cfg, names); err != nil {
+		return nil, err
+	}
 	if cfg.NATSSetup {
 		if err := Setup(ctx, cfg, p); err != nil {
 			return nil, err
@@ -270,12 +277,22 @@ func (d *deps) worker(ctx context.Context, name string) (*pipeline.Worker, error
 			return nil, err
 		}
 		dd := &dumper.Dumper{Spool: spool, Opts: DumpOptions(cfg)}
+		if dd.Opts.Recipients, err = cfg.Recipients(); err != nil {
+			return nil, err
+		}
+		if dd.Opts.Recipients == nil {
+			log.Warn("dump worker writes plaintext backups: GD_ENCRYPT=off")
+		}
 		return p.StageWorker(&dump.Stage{Dumper: dd, Spool: spool, Regions: cfg.Regions,
 			Slots: leases, PerSource: cfg.DumpPerSource, Logger: log}, StageCap(cfg, name)), nil
 	case job.StageStats:
 		return p.StageWorker(&stats.Stage{Spool: spool, Logger: log}, StageCap(cfg, name)), nil
 	case job.StageCheck:
-		return p.StageWorker(&check.Stage{Spool: spool, Logger: log}, StageCap(cfg, name)), nil
+		ids, err := cfg.Identities()
+		if err != nil {
+			return nil, err
+		}
+		return p.StageWorker(&check.Stage{Spool: spool, Logger: log, Identities: ids}, StageCap(cfg, name)), nil
 	case job.StageRestore:
 		return d.restoreWorker(ctx)
 	case job.StageShip:
@@ -285,7 +302,11 @@ func (d *deps) worker(ctx context.Context, name string) (*pipeline.Worker, error
 		}
 		return p.StageWorker(&shipstage.Stage{Shippers: shippers, Logger: log}, StageCap(cfg, name)), nil
 	case job.StageRetain:
-		return p.StageWorker(&retain.Stage{Spool: spool, Policy: RetentionPolicy(cfg), Logger: log}, StageCap(cfg, name)), nil
+		remotes, err := RetainRemotes(cfg)
+		if err != nil {
+			return nil, err
+		}
+		return p.StageWorker(&retain.Stage{Spool: spool, Remotes: remotes, Policy: RetentionPolicy(cfg), Logger: log}, StageCap(cfg, name)), nil
 	}
 	return nil, fmt.Errorf("unknown stage %q (stages: %s)", name, strings.Join(AllStages(), ", "))
 }
@@ -296,6 +317,10 @@ func (d *deps) restoreWorker(ctx context.Context) (*pipeline.Worker, error) {
 	if err != nil {
 		return nil, err
 	}
+	ids, err := cfg.Identities()
+	if err != nil {
+		return nil, err
+	}
 	st := &restorestage.Stage{
 		Servers: cfg.TestServers, User: cfg.RestoreUser, Password: cfg.RestorePassword,
 		Checks:        engine.Checks{Databases: cfg.CheckDatabases, Tables: cfg.CheckTables, Mode: engine.Mode(cfg.VerifyRows)},
@@ -303,6 +328,7 @@ func (d *deps) restoreWorker(ctx context.Context) (*pipeline.Worker, error) {
 		Loader:        restoreLoader(cfg),
 		Fallback:      &engine.Loader{Tool: cfg.RestoreTool, TempDir: cfg.StateDir},
 		Leases:        leases, Spool: d.spool, Logger: d.log,
+		Identities: ids,
 	}
 	d.restore = st
 	return d.p.StageWorker(st, StageCap(cfg, job.StageRestore)), nil
@@ -343,7 +369,27 @@ func ShipConfig(cfg *config.Config) ship.Config {
 			Server: cfg.NetBackupServer, LogFile: logFile, Timeout: cfg.ShipTimeout},
 		SCP: ship.SCP{Host: cfg.SCPHost, Port: cfg.SCPPort, User: cfg.SCPUser, Dir: cfg.SCPDir,
 			KeyFile: cfg.SCPKey, KnownHosts: cfg.SCPKnownHosts, Timeout: cfg.ShipTimeout},
+		S3: ship.S3{Endpoint: cfg.S3Endpoint, Bucket: cfg.S3Bucket, Prefix: cfg.S3Prefix, Region: cfg.S3Region,
+			PathStyle: cfg.S3PathStyle, AccessKey: cfg.S3AccessKey, SecretKey: cfg.S3SecretKey.Reveal(),
+			PartSize: int64(cfg.S3PartSizeMB) << 20, LockMode: cfg.S3LockMode, LockDays: cfg.S3LockDays,
+			Timeout: cfg.ShipTimeout},
 	}
+}
+
+// RetainRemotes returns the ship targets (GD_SHIP) whose copies retention
+// prunes with the spool's policy: those that can delete (S3).
+func RetainRemotes(cfg *config.Config) ([]retain.Remote, error) {
+	shippers, err := ship.New(cfg.Ship, ShipConfig(cfg))
+	if err != nil {
+		return nil, err
+	}
+	var out []retain.Remote
+	for _, s := range shippers {
+		if r, ok := s.(retain.Remote); ok {
+			out = append(out, r)
+		}
+	}
+	return out, nil
 }
 
 // RetentionPolicy maps configuration to the retention policy.
@@ -381,6 +427,16 @@ func (w *Workers) StopGracefully(grace time.Duration) {
 	if w.stopAdv != nil {
 		w.stopAdv()
 	}
+}
+
+// CheckStages checks what the named stages need of the configuration
+// beyond Validate: a dump stage writes plaintext only when GD_ENCRYPT=off
+// says so. Commands call it before connecting, so the error comes first.
+func CheckStages(cfg *config.Config, names []string) error {
+	if slices.Contains(names, job.StageDump) {
+		return cfg.ValidateDumpEncryption()
+	}
+	return nil
 }
 
 // ParseStages reads a --stages list; "all" is every stage.

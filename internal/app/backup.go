@@ -10,8 +10,10 @@ import (
 	"os"
 	"time"
 
+	"gravedancer/internal/alert"
 	"gravedancer/internal/config"
 	"gravedancer/internal/job"
+	"gravedancer/internal/metrics"
 	"gravedancer/internal/pipeline"
 	"gravedancer/internal/report"
 	"gravedancer/internal/store"
@@ -28,6 +30,9 @@ type OnceOptions struct {
 // excluded, stop, and write the run report. The report is returned even when
 // the run was cut short, with unfinished regions marked pending.
 func Once(ctx context.Context, cfg *config.Config, opts OnceOptions, log *slog.Logger) (*report.Report, string, error) {
+	if err := CheckStages(cfg, AllStages()); err != nil {
+		return nil, "", err
+	}
 	lock, err := store.AcquireLock(cfg.StateDir)
 	if err != nil {
 		return nil, "", err
@@ -55,13 +60,30 @@ func Once(ctx context.Context, cfg *config.Config, opts OnceOptions, log *slog.L
 	if _, err := pipeline.Trigger(ctx, conn.JS, t); err != nil {
 		return nil, "", err
 	}
+	// With the embedded server no reporter runs: this process raises the
+	// exclusion and run alerts itself. Against GD_NATS_URL the service's
+	// reporter does, once for the fleet.
+	var alerts *alerting
+	if cfg.NATSURL == "" {
+		if alerts, err = startAlerts(ctx, cfg, conn.JS, nil, false, log); err != nil {
+			return nil, "", err
+		}
+		defer alerts.stop()
+	}
 	log.Info("run started", "run", run, "regions", len(cfg.Regions))
 	wctx, cancel := withOptionalTimeout(ctx, opts.Timeout)
 	defer cancel()
 	rep, werr := watch.Wait(wctx, func(g report.Region) {
 		log.Info("region finished", "run", run, "region", g.Region, "outcome", g.Outcome, "reached", g.Reached)
+		if g.Outcome == report.OutcomeExcluded {
+			alerts.notify(alert.Excluded(alert.Exclusion{Region: g.Region, Stage: g.Stage, Run: run, Reason: g.Reason,
+				ReasonClass: metrics.ReasonClass(g.Stage, g.Reason), At: time.Now()}))
+		}
 	})
 	workers.Stop()
+	if ev, ok := runAlert(rep); ok {
+		alerts.notify(ev)
+	}
 	path, err := report.Write(&store.Spool{Dir: cfg.SpoolDir}, rep)
 	if err != nil {
 		return rep, "", err

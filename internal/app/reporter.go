@@ -40,11 +40,20 @@ type Reporter struct {
 	log   *slog.Logger
 	stop  context.CancelFunc
 	done  chan struct{}
+	// alerts gets an alert for each excluded event and each first
+	// completion of a run with exclusions: the reporter's consumer hands
+	// every event to one process, so each alert is raised once.
+	alerts *alerting
 }
 
 // StartReporter binds (creating if allowed) its bucket and consumer and runs
 // until Stop.
 func StartReporter(ctx context.Context, js jetstream.JetStream, spool *store.Spool, create bool, replicas int, log *slog.Logger) (*Reporter, error) {
+	return startReporter(ctx, js, spool, create, replicas, log, nil)
+}
+
+// startReporter is StartReporter raising alerts through alerts (nil: none).
+func startReporter(ctx context.Context, js jetstream.JetStream, spool *store.Spool, create bool, replicas int, log *slog.Logger, alerts *alerting) (*Reporter, error) {
 	if create {
 		if err := SetupReporter(ctx, js, replicas); err != nil {
 			return nil, err
@@ -58,7 +67,7 @@ func StartReporter(ctx context.Context, js jetstream.JetStream, spool *store.Spo
 	if err != nil {
 		return nil, fmt.Errorf("reporter: %w", err)
 	}
-	r := &Reporter{js: js, kv: kv, spool: spool, log: log, done: make(chan struct{})}
+	r := &Reporter{js: js, kv: kv, spool: spool, log: log, done: make(chan struct{}), alerts: alerts}
 	ctx, r.stop = context.WithCancel(ctx)
 	go r.loop(ctx, cons)
 	return r, nil
@@ -95,12 +104,25 @@ func (r *Reporter) loop(ctx context.Context, cons jetstream.Consumer) {
 		msg, err := cons.Next(jetstream.FetchContext(fctx))
 		cancel()
 		if err != nil {
+			if fctx.Err() == nil {
+				// Failed at once (no responders while the consumer elects a
+				// new leader after a node died, a reconnect): do not spin.
+				t := time.NewTimer(time.Second)
+				select {
+				case <-t.C:
+				case <-ctx.Done():
+					t.Stop()
+				}
+			}
 			continue
 		}
 		if err := r.apply(ctx, msg); err != nil {
 			r.log.Warn("run report not updated; will retry", "subject", msg.Subject(), "err", err)
 			_ = msg.NakWithDelay(time.Second)
 			continue
+		}
+		if ev, ok := exclusionAlert(msg); ok {
+			r.alerts.notify(ev)
 		}
 		_ = msg.Ack()
 	}
@@ -196,6 +218,9 @@ func (r *Reporter) publish(ctx context.Context, st *runState, first bool) error 
 	rep := &report.Report{V: job.Version, Run: st.Run, Started: st.Started, Finished: *st.Finished}
 	for _, name := range st.Planned {
 		rep.Regions = append(rep.Regions, st.Regions[name])
+	}
+	if ev, ok := runAlert(rep); ok && first {
+		r.alerts.notify(ev) // before the report: a failed write is retried with first unset
 	}
 	if _, err := report.Write(r.spool, rep); err != nil {
 		return err

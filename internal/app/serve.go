@@ -32,6 +32,9 @@ type ServeOptions struct {
 // Serve runs stage workers until ctx ends, then stops fetching and gives
 // in-flight jobs opts.Grace to finish before handing the rest back.
 func Serve(ctx context.Context, cfg *config.Config, opts ServeOptions, log *slog.Logger) error {
+	if err := CheckStages(cfg, opts.Stages); err != nil {
+		return err
+	}
 	conn, err := Connect(cfg, "gravedancer-worker", false, log)
 	if err != nil {
 		return err
@@ -61,9 +64,21 @@ func Serve(ctx context.Context, cfg *config.Config, opts ServeOptions, log *slog
 			log.Warn("not listed in status: presence bucket unavailable", "err", err)
 		}
 	}
-	if slices.Contains(opts.Stages, job.StagePlan) {
+	plans := slices.Contains(opts.Stages, job.StagePlan)
+	var alerts *alerting
+	if plans || len(opts.Stages) == 0 {
+		// GD_ALERT_WEBHOOK: the reporter's process sends exclusion and run
+		// alerts; it and `gravedancer serve` watch for stale regions
+		// (state shared in KV, so two watchers alert once).
+		if alerts, err = startAlerts(ctx, cfg, conn.JS, m, true, log); err != nil {
+			w.Stop()
+			return err
+		}
+		defer alerts.stop() // after the reporter stopped: its last alerts still go out
+	}
+	if plans {
 		// The process that plans runs also files their reports.
-		rep, err := StartReporter(ctx, conn.JS, &store.Spool{Dir: cfg.SpoolDir}, cfg.NATSSetup, cfg.NATSReplicas, log)
+		rep, err := startReporter(ctx, conn.JS, &store.Spool{Dir: cfg.SpoolDir}, cfg.NATSSetup, cfg.NATSReplicas, log, alerts)
 		if err != nil {
 			w.Stop()
 			return err

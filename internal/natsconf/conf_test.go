@@ -34,6 +34,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"golang.org/x/crypto/bcrypt"
 
+	"gravedancer/internal/alert"
 	"gravedancer/internal/app"
 	"gravedancer/internal/config"
 	"gravedancer/internal/job"
@@ -840,6 +841,21 @@ func TestPermissions(t *testing.T) {
 				ok.allowed(t, "announce a finished run", func(ctx context.Context) error {
 					return pipeline.RunFinished(ctx, ok.js, "perm-"+user, []byte(`{}`))
 				})
+				ok.allowed(t, "keep the staleness alert state", func(ctx context.Context) error {
+					st, err := alert.OpenState(ctx, ok.js, false, 0)
+					if err != nil {
+						return err
+					}
+					region := "PERM" + strings.ToUpper(user)
+					if err := st.Put(ctx, region, alert.RegionState{Stale: true}, 0); err != nil {
+						return err
+					}
+					_, rev, err := st.Get(ctx, region)
+					if err != nil {
+						return err
+					}
+					return st.Put(ctx, region, alert.RegionState{}, rev)
+				})
 			}
 
 			c := s.connect(t, user)
@@ -883,6 +899,10 @@ func TestPermissions(t *testing.T) {
 					return err
 				})
 				c.denied(t, "Publish", "$JS.API.CONSUMER.MSG.NEXT.GD_EVENTS.reporter", request(c, "$JS.API.CONSUMER.MSG.NEXT.GD_EVENTS.reporter", `{"batch":1,"no_wait":true}`))
+				c.denied(t, "Publish", "$JS.API.STREAM.INFO.KV_"+alert.StateBucket, func(ctx context.Context) error {
+					_, err := alert.OpenState(ctx, c.js, false, 0)
+					return err
+				})
 			}
 			if user != "worker" {
 				// A stage user neither takes nor hands on another stage's jobs.
@@ -1050,6 +1070,7 @@ func TestPipelinePerRoleUsers(t *testing.T) {
 		"GD_CHECK_DATABASES=keystone,nova,neutron",
 		"GD_SHIP=dir", "GD_SHIP_DIR=" + shipDir,
 		"GD_SPOOL_DIR=" + filepath.Join(dir, "spool"),
+		"GD_ENCRYPT=off",
 		"GD_MAX_DELIVER=2", "GD_RETRY_DELAY=100ms",
 		"GD_LOG_FORMAT=json", "GD_LOG_LEVEL=info",
 	}

@@ -1,19 +1,23 @@
 // Package retain is the last stage: it points the region's latest at its
 // newest verified backup and prunes what the retention policy no longer
-// keeps. It only ever runs after a verified backup of the region, so a run of
+// keeps, in the spool and on the ship targets that can delete (S3). It
+// only ever runs after a verified backup of the region, so a run of
 // failures cannot prune the good history away.
 package retain
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"gravedancer/internal/job"
 	"gravedancer/internal/pipeline"
 	"gravedancer/internal/retention"
+	"gravedancer/internal/ship"
 	"gravedancer/internal/store"
 )
 
@@ -24,12 +28,22 @@ type Spool interface {
 	Prune(region string, decisions []store.PruneDecision, opt store.PruneOptions) (*store.PruneResult, error)
 }
 
+// Remote is a ship target whose copies retention prunes with the same
+// policy (S3). Delete removes one copy by its location and must refuse a
+// location outside region's part of the target.
+type Remote interface {
+	Name() string
+	List(ctx context.Context, region string) ([]ship.Remote, error)
+	Delete(ctx context.Context, region, location string) error
+}
+
 // Stage applies retention.
 type Stage struct {
-	Spool  Spool
-	Policy retention.Policy
-	Now    func() time.Time
-	Logger *slog.Logger
+	Spool   Spool
+	Remotes []Remote
+	Policy  retention.Policy
+	Now     func() time.Time
+	Logger  *slog.Logger
 }
 
 var _ pipeline.Stage = (*Stage)(nil)
@@ -38,7 +52,7 @@ var _ pipeline.Stage = (*Stage)(nil)
 func (s *Stage) Name() string { return job.StageRetain }
 
 // Handle updates latest and prunes j's region.
-func (s *Stage) Handle(_ context.Context, j *job.Job) (*job.Job, error) {
+func (s *Stage) Handle(ctx context.Context, j *job.Job) (*job.Job, error) {
 	if j.Artifact == nil || j.Restore == nil {
 		return nil, pipeline.Exclude("%v: job reached retain without a verified artifact", job.ErrMalformed)
 	}
@@ -70,14 +84,74 @@ func (s *Stage) Handle(_ context.Context, j *job.Job) (*job.Job, error) {
 	}
 	s.Logger.Info("retention applied", "region", j.Region, "run", j.Run, "latest", newest.Path,
 		"removed", len(res.Removed), "kept", len(res.Kept))
+	for _, rm := range s.Remotes {
+		// A target that cannot be pruned now keeps its copies until the
+		// next run; the region's backup is good and stays so.
+		if err := s.pruneRemote(ctx, rm, j); err != nil {
+			s.Logger.Error("remote prune failed", "region", j.Region, "run", j.Run, "target", rm.Name(), "err", err)
+		}
+	}
 	return j, nil
 }
 
-func (s *Stage) prune(region string, entries []store.Entry) (*store.PruneResult, error) {
-	now := time.Now()
-	if s.Now != nil {
-		now = s.Now()
+// pruneRemote applies the policy to what rm holds of j's region. Copies
+// are shipped only after their restore test passed, so every copy listed
+// with its manifest counts as verified; one whose manifest is missing or
+// does not describe it is not planned at all, so it is never deleted.
+func (s *Stage) pruneRemote(ctx context.Context, rm Remote, j *job.Job) error {
+	remotes, err := rm.List(ctx, j.Region)
+	if err != nil {
+		return fmt.Errorf("list %s: %w", rm.Name(), err)
 	}
+	var backups []retention.Backup
+	for _, r := range remotes {
+		m := r.Manifest
+		if m == nil || r.Region != j.Region || m.Region != j.Region || m.File != filepath.Base(r.Location) {
+			continue
+		}
+		backups = append(backups, retention.Backup{ID: r.Location, Time: r.Time, Verified: true})
+	}
+	now := s.now()
+	decisions := retention.Plan(backups, s.Policy, now)
+	// The floor, checked here too: whatever the policy, the newest copy
+	// at or before now stays (Plan keeps it; this guards a future change).
+	floor := -1
+	for i, b := range backups {
+		if !b.Time.After(now) && (floor < 0 || b.Time.After(backups[floor].Time)) {
+			floor = i
+		}
+	}
+	if floor >= 0 && !decisions[floor].Keep {
+		return fmt.Errorf("%s: refusing to prune: the plan would delete the newest copy %s", rm.Name(), backups[floor].ID)
+	}
+	var errs []error
+	removed := 0
+	for _, d := range decisions {
+		if d.Keep {
+			continue
+		}
+		if err := rm.Delete(ctx, j.Region, d.Backup.ID); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		removed++
+		s.Logger.Info("pruned remote", "region", j.Region, "run", j.Run, "target", rm.Name(),
+			"location", d.Backup.ID, "reason", strings.Join(d.Reasons, "; "))
+	}
+	s.Logger.Info("remote retention applied", "region", j.Region, "run", j.Run, "target", rm.Name(),
+		"removed", removed, "kept", len(remotes)-removed)
+	return errors.Join(errs...)
+}
+
+func (s *Stage) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+func (s *Stage) prune(region string, entries []store.Entry) (*store.PruneResult, error) {
+	now := s.now()
 	backups := make([]retention.Backup, len(entries))
 	for i, e := range entries {
 		backups[i] = retention.Backup{ID: e.Path, Time: e.Time, Verified: e.Verified != nil}
