@@ -18,16 +18,21 @@ import (
 // has finished or been excluded.
 type RunWatch struct {
 	run     string
-	cons    jetstream.Consumer
+	events  *pipeline.Reader
 	planned []string
 	regions map[string]report.Region
 	started time.Time
 }
 
 // WatchRun starts following run. Call it before publishing the trigger. The
-// start is pinned to the stream's sequence now: an ordered consumer is only
-// created at its first fetch, so "deliver new" would miss events published
-// in between.
+// start is pinned to the stream's sequence now, so every event of the run
+// is seen however long the first read takes.
+//
+// The events are read through a pipeline.Reader, not jetstream's ordered
+// consumer: in a cluster that loses the node the ordered consumer's R1
+// ephemeral lives on, nats.go (v1.55) retries recreating it forever inside
+// Next, ignoring ctx, so Wait never returned. The Reader bounds every call
+// by ctx and moves to a new consumer from the last event it saw.
 func WatchRun(ctx context.Context, js jetstream.JetStream, run string) (*RunWatch, error) {
 	s, err := js.Stream(ctx, pipeline.StreamEvents)
 	if err != nil {
@@ -37,19 +42,17 @@ func WatchRun(ctx context.Context, js jetstream.JetStream, run string) (*RunWatc
 	if err != nil {
 		return nil, fmt.Errorf("watch run %s: %w", run, err)
 	}
-	cons, err := s.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
-		FilterSubjects: []string{"gd.event.>"},
-		DeliverPolicy:  jetstream.DeliverByStartSequencePolicy, OptStartSeq: info.State.LastSeq + 1,
+	events := pipeline.NewReader(js, pipeline.StreamEvents, pipeline.ReaderConfig{
+		Filter: []string{"gd.event.>"}, StartSeq: info.State.LastSeq + 1,
 	})
-	if err != nil {
-		return nil, fmt.Errorf("watch run %s: %w", run, err)
-	}
-	return &RunWatch{run: run, cons: cons, regions: map[string]report.Region{}, started: time.Now().UTC()}, nil
+	return &RunWatch{run: run, events: events, regions: map[string]report.Region{}, started: time.Now().UTC()}, nil
 }
 
 // Wait blocks until the run is complete or ctx ends; onRegion is called as
 // each region finishes. On ctx end the report marks unfinished regions pending.
+// Wait may be called again after ctx ended; it goes on where it stopped.
 func (w *RunWatch) Wait(ctx context.Context, onRegion func(report.Region)) (*report.Report, error) {
+	defer w.events.Close()
 	var err error
 	for !w.complete() {
 		var msg jetstream.Msg
@@ -64,11 +67,11 @@ func (w *RunWatch) Wait(ctx context.Context, onRegion func(report.Region)) (*rep
 	return w.report(), err
 }
 
+// next returns the next event, or ctx's error once ctx ends. Failures to
+// reach the server (a node lost, a reconnect) are retried until then.
 func (w *RunWatch) next(ctx context.Context) (jetstream.Msg, error) {
 	for {
-		fctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		msg, err := w.cons.Next(jetstream.FetchContext(fctx))
-		cancel()
+		msg, err := w.events.Next(ctx, 5*time.Second)
 		if err == nil {
 			return msg, nil
 		}

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -90,7 +91,13 @@ func (l *Leases) Acquire(ctx context.Context, servers []string) (*Lease, context
 			if err == nil {
 				return l.hold(ctx, s, rev)
 			}
-			if !errors.Is(err, jetstream.ErrKeyExists) {
+			if ctx.Err() != nil {
+				return nil, nil, fmt.Errorf("waiting for a free test server: %w", ctx.Err())
+			}
+			// A bucket without a leader (mid-election after a cluster node
+			// died) or a reconnecting client is waited out like a busy
+			// server, not failed: the failure would cost the job an attempt.
+			if !errors.Is(err, jetstream.ErrKeyExists) && !transient(err) {
 				return nil, nil, fmt.Errorf("lease %s: %w", s, err)
 			}
 		}
@@ -113,27 +120,70 @@ func (l *Leases) hold(ctx context.Context, server string, rev uint64) (*Lease, c
 
 // renew refreshes the key well inside the TTL. Update with the last revision
 // fails if anyone else wrote the key meanwhile: then the lease is lost.
+//
+// A renewal that fails for a transient reason (the bucket electing a new
+// leader after a cluster node died, the client reconnecting) is retried
+// while the key cannot have expired yet: nobody else can have taken the
+// server then. Only when a whole TTL (less a margin) passed since the last
+// confirmed renewal is the lease given up.
 func (ls *Lease) renew(ctx context.Context) {
 	defer close(ls.done)
-	t := time.NewTicker(ls.l.ttl / 3)
+	every := ls.l.ttl / 3
+	renewed := time.Now()
+	uncertain := false // the last Update may have been stored unanswered
+	t := time.NewTimer(every)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			ls.mu.Lock()
-			rev, err := ls.l.kv.Update(ctx, ls.key, []byte(ls.l.holder), ls.rev)
-			if err == nil {
-				ls.rev = rev
-			}
-			ls.mu.Unlock()
-			if err != nil && ctx.Err() == nil {
-				ls.cancel(fmt.Errorf("%w: %s: %v", ErrLost, ls.Server, err))
-				return
+		}
+		ls.mu.Lock()
+		uctx, cancel := context.WithTimeout(ctx, every)
+		rev, err := ls.l.kv.Update(uctx, ls.key, []byte(ls.l.holder), ls.rev)
+		if err != nil && uncertain && errors.Is(err, jetstream.ErrKeyExists) {
+			// Our previous Update was stored but its answer lost: the
+			// key moved on under us. Within the TTL only we can have
+			// written it, so adopt its revision if it still names us.
+			if e, gerr := ls.l.kv.Get(uctx, ls.key); gerr == nil && string(e.Value()) == ls.l.holder {
+				rev, err = ls.l.kv.Update(uctx, ls.key, []byte(ls.l.holder), e.Revision())
 			}
 		}
+		cancel()
+		if err == nil {
+			ls.rev, renewed, uncertain = rev, time.Now(), false
+		}
+		ls.mu.Unlock()
+		switch {
+		case err == nil:
+			t.Reset(every)
+		case ctx.Err() != nil:
+			return
+		case transient(err) && time.Since(renewed) < ls.l.ttl-ls.l.ttl/4:
+			uncertain = true
+			t.Reset(ls.l.poll)
+		default:
+			ls.cancel(fmt.Errorf("%w: %s: %v", ErrLost, ls.Server, err))
+			return
+		}
 	}
+}
+
+// transient reports whether a KV request may succeed if tried again
+// shortly: no responders (no stream leader, mid-election), no answer in
+// time, the connection reconnecting, or the cluster saying it is busy.
+func transient(err error) bool {
+	var apiErr *jetstream.APIError
+	switch {
+	case errors.Is(err, jetstream.ErrNoStreamResponse), errors.Is(err, nats.ErrNoResponders),
+		errors.Is(err, context.DeadlineExceeded), errors.Is(err, nats.ErrTimeout),
+		errors.Is(err, nats.ErrConnectionReconnecting), errors.Is(err, nats.ErrDisconnected):
+		return true
+	case errors.As(err, &apiErr):
+		return apiErr.Code == 503
+	}
+	return false
 }
 
 // Release gives the server back. It deletes the key only if this lease still

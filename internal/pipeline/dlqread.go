@@ -36,14 +36,16 @@ func (f Filter) match(e *Entry) bool {
 		(f.Stage == "" || e.Stage == f.Stage) && (f.Since.IsZero() || !e.Time.Before(f.Since))
 }
 
-// ListDLQ returns the matching entries, oldest first.
+// ListDLQ returns the matching entries, oldest first. It reads through a
+// Reader (not jetstream's ordered consumer, whose Next can block forever when
+// a cluster node is lost), so ctx bounds it.
 func ListDLQ(ctx context.Context, js jetstream.JetStream, f Filter) ([]Entry, error) {
-	cfg := jetstream.OrderedConsumerConfig{}
+	var cfg ReaderConfig
 	if f.Stage != "" || f.Region != "" {
-		cfg.FilterSubjects = []string{DLQSubject(or(f.Stage, "*"), or(f.Region, "*"))}
+		cfg.Filter = []string{DLQSubject(or(f.Stage, "*"), or(f.Region, "*"))}
 	}
 	if !f.Since.IsZero() {
-		cfg.DeliverPolicy, cfg.OptStartTime = jetstream.DeliverByStartTimePolicy, &f.Since
+		cfg.StartTime = &f.Since
 	}
 	s, err := js.Stream(ctx, StreamDLQ)
 	if err != nil {
@@ -53,15 +55,16 @@ func ListDLQ(ctx context.Context, js jetstream.JetStream, f Filter) ([]Entry, er
 	if err != nil || info.State.Msgs == 0 {
 		return nil, err
 	}
-	c, err := s.OrderedConsumer(ctx, cfg)
-	if err != nil {
-		return nil, fmt.Errorf("dlq: %w", err)
-	}
+	r := NewReader(js, StreamDLQ, cfg)
+	defer r.Close()
 	var out []Entry
 	for {
-		m, err := c.Next(jetstream.FetchMaxWait(time.Second))
-		if err != nil {
+		m, err := r.Next(ctx, time.Second)
+		if errors.Is(err, ErrNoNews) {
 			return out, nil // drained: nothing more within the wait
+		}
+		if err != nil {
+			return out, fmt.Errorf("dlq: %w", err)
 		}
 		md, _ := m.Metadata()
 		e := entry(md.Sequence.Stream, md.Timestamp, m.Subject(), m.Headers(), m.Data())

@@ -154,25 +154,21 @@ func runHeader(j *job.Job) nats.Header {
 // Trigger publishes a run request. Its Msg-Id is the run id, so the same run
 // triggered twice within a day is one run.
 func Trigger(ctx context.Context, js jetstream.JetStream, t *job.Trigger) (duplicate bool, err error) {
-	m := &nats.Msg{Subject: SubjectTrigger, Data: job.Encode(t), Header: nats.Header{}}
-	m.Header.Set(HdrRun, t.Run)
-	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	defer cancel()
-	ack, err := js.PublishMsg(ctx, m, jetstream.WithMsgID(t.Run))
+	h := nats.Header{}
+	h.Set(HdrRun, t.Run)
+	ack, err := publishRetry(ctx, js, SubjectTrigger, t.Run, job.Encode(t), h)
 	if err != nil {
-		return false, fmt.Errorf("publish trigger %s: %w", t.Run, err)
+		return false, fmt.Errorf("trigger %s: %w", t.Run, err)
 	}
 	return ack.Duplicate, nil
 }
 
 // RunFinished publishes a finished run's report on gd.run.finished.
 func RunFinished(ctx context.Context, js jetstream.JetStream, run string, report []byte) error {
-	m := &nats.Msg{Subject: SubjectRunFinished, Data: report, Header: nats.Header{}}
-	m.Header.Set(HdrRun, run)
-	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	defer cancel()
-	if _, err := js.PublishMsg(ctx, m, jetstream.WithMsgID("finished."+run)); err != nil {
-		return fmt.Errorf("publish run %s finished: %w", run, err)
+	h := nats.Header{}
+	h.Set(HdrRun, run)
+	if err := publishOnce(ctx, js, SubjectRunFinished, "finished."+run, report, h); err != nil {
+		return fmt.Errorf("run %s finished: %w", run, err)
 	}
 	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -29,13 +28,4 @@ func SubmitVerify(ctx context.Context, js jetstream.JetStream, j *job.Job) error
 	}
 	n := j.Next(job.StageCheck)
 	return publishOnce(ctx, js, JobSubject(job.StageCheck, j.Region), msgID(n, job.StageCheck), job.Encode(n), runHeader(j))
-}
-
-func publishOnce(ctx context.Context, js jetstream.JetStream, subject, id string, data []byte, h nats.Header) error {
-	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	defer cancel()
-	if _, err := js.PublishMsg(ctx, &nats.Msg{Subject: subject, Data: data, Header: h}, jetstream.WithMsgID(id)); err != nil {
-		return fmt.Errorf("publish %s: %w", subject, err)
-	}
-	return nil
 }
