@@ -17,6 +17,13 @@ import (
 // fetchWait bounds one pull so the loop notices shutdown promptly.
 const fetchWait = 5 * time.Second
 
+// A sweep of settled jobs gives up after sweepWait and is tried again
+// sweepRetry later.
+const (
+	sweepWait  = 2 * time.Second
+	sweepRetry = 10 * time.Second
+)
+
 // Worker runs one stage's consumer with a fixed number of slots.
 type Worker struct {
 	p           *Pipeline
@@ -149,7 +156,18 @@ func (w *Worker) StopGracefully(grace time.Duration) {
 // unheartbeated behind a minutes-long dump and be redelivered elsewhere.
 func (w *Worker) loop(ctx, workCtx context.Context, cons jetstream.Consumer) {
 	slots := make(chan struct{}, w.concurrency)
+	swept, retry := ^uint64(0), time.Time{}
 	for {
+		// After a reconnect the server may have restarted from a crash.
+		if n := w.p.js.Conn().Stats().Reconnects; n != swept && time.Now().After(retry) {
+			if err := w.sweep(ctx, cons); err != nil {
+				// Mid-election, say: try again shortly, without holding up jobs.
+				w.log.Warn("cannot sweep settled jobs; will retry", "err", err)
+				retry = time.Now().Add(sweepRetry)
+			} else {
+				swept = n
+			}
+		}
 		select {
 		case slots <- struct{}{}:
 		case <-ctx.Done():
@@ -178,6 +196,18 @@ func (w *Worker) loop(ctx, workCtx context.Context, cons jetstream.Consumer) {
 			w.process(workCtx, msg)
 		}()
 	}
+}
+
+// sweep runs sweepSettled within a short bound: it must not hold up the
+// fetch loop while the server is unavailable.
+func (w *Worker) sweep(ctx context.Context, cons jetstream.Consumer) error {
+	ctx, cancel := context.WithTimeout(ctx, sweepWait)
+	defer cancel()
+	k, err := sweepSettled(ctx, w.p.js, cons)
+	if k > 0 {
+		w.log.Info("deleted settled jobs the work queue kept", "count", k)
+	}
+	return err
 }
 
 func (w *Worker) fetch(ctx context.Context, cons jetstream.Consumer) (jetstream.Msg, error) {
@@ -215,7 +245,6 @@ func (w *Worker) process(ctx context.Context, msg jetstream.Msg) {
 	w.p.opts.Observer.Started(d.stage, d.attempt)
 	hctx, stop := w.heartbeat(ctx, msg)
 	outs, err := w.handle(hctx, d)
-	stop()
 	if d.job != nil {
 		d.run = d.job.Run
 	}
@@ -230,10 +259,16 @@ func (w *Worker) process(ctx context.Context, msg jetstream.Msg) {
 		failpoint.Hit(failpoint.AfterPublish + w.spec.Stage)
 	}
 	w.settle(ctx, d, err, log)
+	// The heartbeat runs until the job is settled, not only while the
+	// handler works: publishing the next job (or the DLQ entry) and the ack
+	// are retried through a stream leader election, which takes seconds
+	// after a cluster node dies, and the job must not time out and go to
+	// another worker to be done again meanwhile.
+	stop()
 }
 
 // heartbeat tells the server the job is still being worked on, well inside
-// AckWait, for as long as the handler runs.
+// AckWait, until it is settled.
 func (w *Worker) heartbeat(ctx context.Context, msg jetstream.Msg) (context.Context, func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	every := max(w.spec.AckWait/4, 100*time.Millisecond)
@@ -280,7 +315,7 @@ func (w *Worker) settle(ctx context.Context, d *delivery, err error, log *slog.L
 
 func (w *Worker) settleOnce(ctx context.Context, d *delivery, err error, log *slog.Logger) (Result, string) {
 	if err == nil {
-		if aerr := d.msg.DoubleAck(context.WithoutCancel(ctx)); aerr != nil {
+		if aerr := doubleAck(context.WithoutCancel(ctx), d.msg); aerr != nil {
 			// The next job is already published; a redelivery is deduplicated.
 			log.Warn("ack failed; job will be redelivered", "err", aerr)
 		}
