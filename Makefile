@@ -5,7 +5,7 @@ PKG   := ./...
 # Packages whose goroutines carry the pipeline: they must pass the race detector.
 RACE_PKGS := ./internal/pipeline/ ./internal/app/ ./internal/dumper/ ./internal/alert/
 
-.PHONY: all build demo screenshot test test-fuzz lint bench bench-deps deps clean
+.PHONY: all build demo demo-sealed screenshot test test-fuzz lint bench bench-deps deps clean
 
 all: build
 
@@ -16,6 +16,10 @@ build:
 # servers, runs `gravedancer backup` against them with the embedded NATS.
 demo:
 	bash scripts/demo.sh
+
+# An encrypted backup shipped to a local S3 server and restored from it.
+demo-sealed:
+	bash scripts/demo-sealed.sh
 
 # After `make demo`: a PNG of the status page's overview over the demo's
 # backups, taken by headless Chromium (demo-output/overview.png).

@@ -80,7 +80,14 @@ func Once(ctx context.Context, cfg *config.Config, opts OnceOptions, log *slog.L
 				ReasonClass: metrics.ReasonClass(g.Stage, g.Reason), At: time.Now()}))
 		}
 	})
-	workers.Stop()
+	if werr == nil {
+		// Every region has finished: a job still in flight is only being
+		// settled (its done event is out before its ack). Cut off, it would
+		// be redelivered at the next backup.
+		workers.StopGracefully(settleGrace)
+	} else {
+		workers.Stop()
+	}
 	if ev, ok := runAlert(rep); ok {
 		alerts.notify(ev)
 	}
@@ -98,6 +105,9 @@ func Once(ctx context.Context, cfg *config.Config, opts OnceOptions, log *slog.L
 	}
 	return rep, path, nil
 }
+
+// settleGrace bounds how long a finished run waits for its last acks.
+const settleGrace = 30 * time.Second
 
 func withOptionalTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
 	if d <= 0 {

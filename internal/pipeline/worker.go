@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -33,6 +34,7 @@ type Worker struct {
 	stopWork    context.CancelFunc // ends in-flight jobs (they are Nak'ed)
 	loopDone    chan struct{}
 	wg          sync.WaitGroup // in-flight jobs
+	inFlight    atomic.Int64   // the same count, readable without waiting
 	log         *slog.Logger
 	concurrency int // slots in this process; spec.Concurrency is the cluster-wide cap
 }
@@ -141,15 +143,23 @@ func (w *Worker) StopGracefully(grace time.Duration) {
 	<-w.loopDone
 	done := make(chan struct{})
 	go func() { w.wg.Wait(); close(done) }()
-	t := time.NewTimer(grace)
-	defer t.Stop()
-	select {
-	case <-done:
-	case <-t.C:
+	if w.inFlight.Load() > 0 && !waitDone(done, grace) {
 		w.log.Warn("grace period over; returning unfinished jobs to the queue", "grace", grace)
 	}
 	w.stopWork()
 	<-done
+}
+
+// waitDone reports whether done closed within grace.
+func waitDone(done <-chan struct{}, grace time.Duration) bool {
+	t := time.NewTimer(grace)
+	defer t.Stop()
+	select {
+	case <-done:
+		return true
+	case <-t.C:
+		return false
+	}
 }
 
 // loop takes one message per free slot: a prefetched message would sit
@@ -190,8 +200,10 @@ func (w *Worker) loop(ctx, workCtx context.Context, cons jetstream.Consumer) {
 			continue
 		}
 		w.wg.Add(1)
+		w.inFlight.Add(1)
 		go func() {
 			defer w.wg.Done()
+			defer w.inFlight.Add(-1)
 			defer func() { <-slots }()
 			w.process(workCtx, msg)
 		}()
