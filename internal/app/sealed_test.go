@@ -119,8 +119,17 @@ func TestSealedPipeline(t *testing.T) {
 	s := newSealedSetup(t)
 	dir := t.TempDir()
 	spool, state := filepath.Join(dir, "spool"), filepath.Join(dir, "state")
+	// Shipped to a real S3 server: the bucket must hold ciphertext only.
+	srv := testenv.StartS3(t)
+	bucket := srv.CreateBucket(t, "sealed", false)
+	s3secret := filepath.Join(dir, "s3.secret")
+	if err := os.WriteFile(s3secret, []byte(srv.SecretKey), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	cfg := s.config(t, spool, state, map[string]string{
 		"GD_ENCRYPT_RECIPIENTS_FILE": s.recipients, "GD_DECRYPT_IDENTITY_FILE": s.ops, "GD_COMPRESS": "zstd",
+		"GD_SHIP": "s3", "GD_S3_ENDPOINT": srv.Endpoint, "GD_S3_BUCKET": bucket, "GD_S3_PATH_STYLE": "true",
+		"GD_S3_ACCESS_KEY": srv.AccessKey, "GD_S3_SECRET_KEY_FILE": s3secret,
 	})
 	testDB := s.test.DB(t)
 	users := accounts(t, testDB)
@@ -148,8 +157,18 @@ func TestSealedPipeline(t *testing.T) {
 	if m.RawSHA256 == "" || m.RawSHA256 == m.SHA256 {
 		t.Errorf("manifest raw_sha256 %q: want the plaintext dump's hash", m.RawSHA256)
 	}
-	if hits := plaintextHits(t, s.canary, spool, state); len(hits) != 0 {
+	if hits := plaintextHits(t, s.canary, spool, state, srv.Root); len(hits) != 0 {
 		t.Errorf("the canary row is readable in %v with encryption on", hits)
+	}
+	var shipped []string
+	_ = filepath.WalkDir(srv.Root, func(p string, d os.DirEntry, err error) error {
+		if err == nil && strings.HasSuffix(p, ".sql.zst.age") {
+			shipped = append(shipped, p)
+		}
+		return nil
+	})
+	if len(shipped) != 1 {
+		t.Errorf("bucket holds %v, want the one sealed artifact", shipped)
 	}
 	assertTestServerClean(t, testDB, users)
 
