@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -19,19 +18,7 @@ import (
 var binary string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "gravedancer-e2e-")
-	if err != nil {
-		panic(err)
-	}
-	binary = filepath.Join(dir, "gravedancer")
-	out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "build gravedancer: %v\n%s", err, out)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	os.Exit(testenv.MainWithBinary(m, &binary, "gravedancer/cmd/gravedancer"))
 }
 
 const (
@@ -43,29 +30,11 @@ const (
 	grants        = "SELECT, LOCK TABLES, RELOAD, SHOW VIEW, REPLICATION CLIENT, EVENT, TRIGGER, PROCESS ON *.*"
 )
 
-type result struct {
-	code           int
-	stdout, stderr string
-}
-
-// run executes the binary with exactly env (plus PATH).
-func run(t *testing.T, env map[string]string, args ...string) result {
+// run executes the binary with exactly env (see testenv.Command) and waits
+// for it.
+func run(t *testing.T, env map[string]string, args ...string) testenv.Result {
 	t.Helper()
-	cmd := exec.Command(binary, args...)
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "TZ=UTC"}
-	for k, v := range env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return result{code, stdout.String(), stderr.String()}
+	return testenv.Run(t, binary, env, args...)
 }
 
 // fleetEnv starts two regions with the sample and returns a working env with
@@ -125,45 +94,45 @@ func fleetEnv(t *testing.T) (map[string]string, string) {
 func TestBackupCommandEndToEnd(t *testing.T) {
 	env, argvLog := fleetEnv(t)
 	first := run(t, env, "backup")
-	if first.code != exitExcluded {
-		t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", first.code, exitExcluded, first.stdout, first.stderr)
+	if first.Code != exitExcluded {
+		t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", first.Code, exitExcluded, first.Stdout, first.Stderr)
 	}
 	for _, want := range []string{"2 good, 1 excluded", "REG1", "dumped+checked+verified+shipped+pruned", "REG3", "excluded at dump", "Can't connect", "report: "} {
-		if !strings.Contains(first.stdout, want) {
-			t.Errorf("summary lacks %q:\n%s", want, first.stdout)
+		if !strings.Contains(first.Stdout, want) {
+			t.Errorf("summary lacks %q:\n%s", want, first.Stdout)
 		}
 	}
-	rep := readReport(t, first.stdout)
+	rep := readReport(t, first.Stdout)
 	if rep.Good() != 2 || rep.Excluded() != 1 {
 		t.Errorf("report: %d good, %d excluded", rep.Good(), rep.Excluded())
 	}
 
 	list := run(t, env, "dlq", "list")
-	lines := strings.Split(strings.TrimSpace(list.stdout), "\n")
-	if list.code != exitOK || len(lines) != 2 || !strings.Contains(lines[1], "REG3") || !strings.Contains(lines[1], "dump") ||
+	lines := strings.Split(strings.TrimSpace(list.Stdout), "\n")
+	if list.Code != exitOK || len(lines) != 2 || !strings.Contains(lines[1], "REG3") || !strings.Contains(lines[1], "dump") ||
 		!strings.Contains(lines[1], "Can't connect") || !strings.Contains(lines[0], "DELIVERIES") {
-		t.Fatalf("dlq list (exit %d):\n%s%s", list.code, list.stdout, list.stderr)
+		t.Fatalf("dlq list (exit %d):\n%s%s", list.Code, list.Stdout, list.Stderr)
 	}
 	seq := strings.Fields(lines[1])[0]
 	show := run(t, env, "dlq", "show", seq)
 	for _, want := range []string{"Gd-Reason: ", "Gd-Original-Subject: gd.job.dump.REG3", `"exclusion"`, "gave up after 2 attempts"} {
-		if !strings.Contains(show.stdout, want) {
-			t.Errorf("dlq show lacks %q:\n%s", want, show.stdout)
+		if !strings.Contains(show.Stdout, want) {
+			t.Errorf("dlq show lacks %q:\n%s", want, show.Stdout)
 		}
 	}
-	if r := run(t, env, "dlq", "list", "--region", "REG1"); strings.Count(r.stdout, "\n") != 1 {
-		t.Errorf("dlq list --region REG1 should list nothing:\n%s", r.stdout)
+	if r := run(t, env, "dlq", "list", "--region", "REG1"); strings.Count(r.Stdout, "\n") != 1 {
+		t.Errorf("dlq list --region REG1 should list nothing:\n%s", r.Stdout)
 	}
-	if r := run(t, env, "dlq", "show", "999"); r.code != exitFailed || !strings.Contains(r.stderr, "no such DLQ entry") {
-		t.Errorf("dlq show 999: exit %d %s", r.code, r.stderr)
+	if r := run(t, env, "dlq", "show", "999"); r.Code != exitFailed || !strings.Contains(r.Stderr, "no such DLQ entry") {
+		t.Errorf("dlq show 999: exit %d %s", r.Code, r.Stderr)
 	}
 
 	// A second run compares against the first.
 	second := run(t, env, "backup", "--regions", "REG1")
-	if second.code != exitOK {
-		t.Fatalf("second run exit %d\n%s\n%s", second.code, second.stdout, second.stderr)
+	if second.Code != exitOK {
+		t.Fatalf("second run exit %d\n%s\n%s", second.Code, second.Stdout, second.Stderr)
 	}
-	if rep2 := readReport(t, second.stdout); len(rep2.Regions) != 1 || rep2.Regions[0].DeltaPct == nil {
+	if rep2 := readReport(t, second.Stdout); len(rep2.Regions) != 1 || rep2.Regions[0].DeltaPct == nil {
 		t.Errorf("second run report: %+v, want REG1 only with a delta against the first", rep2.Regions)
 	}
 	entries, _ := (&store.Spool{Dir: env["GD_SPOOL_DIR"]}).List("REG1")
@@ -178,7 +147,7 @@ func TestBackupCommandEndToEnd(t *testing.T) {
 	if !strings.Contains(string(argv), "--defaults-extra-file=") {
 		t.Errorf("dump argv lacks --defaults-extra-file:\n%s", argv)
 	}
-	assertNoPassword(t, env, string(argv), first.stdout, first.stderr, second.stdout, second.stderr, show.stdout)
+	assertNoPassword(t, env, string(argv), first.Stdout, first.Stderr, second.Stdout, second.Stderr, show.Stdout)
 }
 
 // readReport loads the report named on the summary's last line.
@@ -283,10 +252,10 @@ func TestExitCodes(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			r := run(t, c.env, c.args...)
-			if r.code != c.code || !strings.Contains(r.stderr+r.stdout, c.stderr) {
-				t.Errorf("exit %d, want %d; output should contain %q:\n%s%s", r.code, c.code, c.stderr, r.stdout, r.stderr)
+			if r.Code != c.code || !strings.Contains(r.Stderr+r.Stdout, c.stderr) {
+				t.Errorf("exit %d, want %d; output should contain %q:\n%s%s", r.Code, c.code, c.stderr, r.Stdout, r.Stderr)
 			}
-			if strings.Contains(r.stderr+r.stdout, "sekrit") {
+			if strings.Contains(r.Stderr+r.Stdout, "sekrit") {
 				t.Errorf("password printed")
 			}
 		})
@@ -301,7 +270,7 @@ func TestSecondBackupWhileOneRunsIsRefused(t *testing.T) {
 	}
 	defer lock.Release()
 	r := run(t, map[string]string{"GD_REGIONS": "R=127.0.0.1", "GD_TEST_SERVERS": "127.0.0.1:1", "GD_STATE_DIR": dir, "GD_SPOOL_DIR": t.TempDir(), "GD_ENCRYPT": "off"}, "backup")
-	if r.code != exitFailed || !strings.Contains(r.stderr, "holds the lock") || !strings.Contains(r.stderr, fmt.Sprint(os.Getpid())) {
-		t.Errorf("exit %d, stderr %q; want %d naming the lock holder's pid", r.code, r.stderr, exitFailed)
+	if r.Code != exitFailed || !strings.Contains(r.Stderr, "holds the lock") || !strings.Contains(r.Stderr, fmt.Sprint(os.Getpid())) {
+		t.Errorf("exit %d, stderr %q; want %d naming the lock holder's pid", r.Code, r.Stderr, exitFailed)
 	}
 }

@@ -1,18 +1,15 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -26,67 +23,29 @@ import (
 	"gravedancer/internal/testenv"
 )
 
-// process is a worker binary running in the background.
-type process struct {
-	name string
-	cmd  *exec.Cmd
-	log  *syncBuffer
-	done chan error
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func startWorker(t *testing.T, env map[string]string, name string, args ...string) *process {
+// startWorker starts `gravedancer worker args…` (without TZ, in the
+// machine's time zone); it is killed when the test ends and its log is
+// shown if the test failed.
+func startWorker(t *testing.T, env map[string]string, name string, args ...string) *testenv.Process {
 	t.Helper()
-	p := &process{name: name, log: &syncBuffer{}, done: make(chan error, 1)}
-	p.cmd = exec.Command(binary, append([]string{"worker"}, args...)...)
-	p.cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
+	e := map[string]string{"TZ": testenv.Unset}
 	for k, v := range env {
-		p.cmd.Env = append(p.cmd.Env, k+"="+v)
+		e[k] = v
 	}
-	p.cmd.Stderr, p.cmd.Stdout = p.log, p.log
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { p.done <- p.cmd.Wait() }()
-	t.Cleanup(func() {
-		if p.cmd.ProcessState == nil {
-			p.cmd.Process.Kill()
-			<-p.done
-		}
-		if t.Failed() {
-			t.Logf("--- %s log ---\n%s", name, p.log.String())
-		}
-	})
-	return p
+	return testenv.StartProcess(t, binary, e, name, append([]string{"worker"}, args...)...)
 }
 
 // stop sends SIGTERM and requires a clean exit.
-func (p *process) stop(t *testing.T) {
+func stop(t *testing.T, p *testenv.Process) {
 	t.Helper()
-	p.cmd.Process.Signal(syscall.SIGTERM)
+	p.Cmd.Process.Signal(syscall.SIGTERM)
 	select {
-	case err := <-p.done:
-		if err != nil {
-			t.Errorf("%s exited with %v after SIGTERM", p.name, err)
+	case <-p.Done():
+		if err := p.Wait(); err != nil {
+			t.Errorf("%s exited with %v after SIGTERM", p.Name, err)
 		}
 	case <-time.After(60 * time.Second):
-		t.Errorf("%s did not stop within 60s of SIGTERM", p.name)
+		t.Errorf("%s did not stop within 60s of SIGTERM", p.Name)
 	}
 }
 
@@ -127,8 +86,8 @@ func TestFleetOfWorkers(t *testing.T) {
 	env["GD_LEASE_TTL"] = "5s"
 	delete(env, "GD_DUMP_TOOL")
 
-	if r := run(t, env, "setup"); r.code != exitOK || !strings.Contains(r.stdout, "consumer restore") {
-		t.Fatalf("setup: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	if r := run(t, env, "setup"); r.Code != exitOK || !strings.Contains(r.Stdout, "consumer restore") {
+		t.Fatalf("setup: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
 	}
 	workerEnv := func(name string) map[string]string {
 		e := map[string]string{}
@@ -145,28 +104,27 @@ func TestFleetOfWorkers(t *testing.T) {
 	healthAddr := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
 	back := startWorker(t, workerEnv("back"), "back", "--stages", "ship,retain", "--health", healthAddr)
 
-	js := connect(t, nats.URL)
+	js := testenv.ConnectNATS(t, nats.URL)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	watch, err := app.WatchRun(ctx, js, "F1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := run(t, env, "trigger", "--run", "F1"); r.code != exitOK {
-		t.Fatalf("trigger: %d %s", r.code, r.stderr)
+	if r := run(t, env, "trigger", "--run", "F1"); r.Code != exitOK {
+		t.Fatalf("trigger: %d %s", r.Code, r.Stderr)
 	}
 
 	// Kill whichever restore worker took the hanging restore.
 	pidFile := filepath.Join(marker, "pid")
-	waitFor(t, "the first restore to start", func() bool { _, err := os.Stat(pidFile); return err == nil })
+	testenv.WaitFor(t, "the first restore to start", 2*time.Minute, func() bool { _, err := os.Stat(pidFile); return err == nil })
 	b, _ := os.ReadFile(pidFile)
 	toolPid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
 	victim, survivor := restoreA, restoreB
-	if ppid(toolPid) == restoreB.cmd.Process.Pid {
+	if testenv.ParentPID(toolPid) == restoreB.Pid() {
 		victim, survivor = restoreB, restoreA
 	}
-	victim.cmd.Process.Kill()
-	<-victim.done
+	victim.Kill()
 	syscall.Kill(toolPid, syscall.SIGKILL)
 
 	rep, err := watch.Wait(ctx, nil)
@@ -186,7 +144,7 @@ func TestFleetOfWorkers(t *testing.T) {
 		for _, s := range g.Stages {
 			if s.Stage == job.StageRestore && s.Attempt > 1 {
 				redelivered = true
-				if !strings.HasSuffix(s.Worker, ":"+strconv.Itoa(survivor.cmd.Process.Pid)) {
+				if !strings.HasSuffix(s.Worker, ":"+strconv.Itoa(survivor.Pid())) {
 					t.Errorf("redelivered restore ran on %s, want the surviving worker", s.Worker)
 				}
 			}
@@ -204,46 +162,20 @@ func TestFleetOfWorkers(t *testing.T) {
 	checkHealth(t, healthAddr)
 	replayRoundTrip(t, ctx, env, js, reg3)
 
-	for _, p := range []*process{front, survivor, back} {
-		p.stop(t)
-	}
-}
-
-// ppid returns the parent of pid, or 0.
-func ppid(pid int) int {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	// pid (comm) state ppid …: comm may hold spaces, so cut after the last ')'.
-	fields := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
-	if len(fields) < 2 {
-		return 0
-	}
-	n, _ := strconv.Atoi(fields[1])
-	return n
-}
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(2 * time.Minute)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(50 * time.Millisecond)
+	for _, p := range []*testenv.Process{front, survivor, back} {
+		stop(t, p)
 	}
 }
 
 func checkStatus(t *testing.T, env map[string]string) {
 	t.Helper()
 	r := run(t, env, "status", "--json")
-	if r.code != exitOK {
-		t.Fatalf("status: %d %s", r.code, r.stderr)
+	if r.Code != exitOK {
+		t.Fatalf("status: %d %s", r.Code, r.Stderr)
 	}
 	var st app.Status
-	if err := json.Unmarshal([]byte(r.stdout), &st); err != nil {
-		t.Fatalf("status --json: %v\n%s", err, r.stdout)
+	if err := json.Unmarshal([]byte(r.Stdout), &st); err != nil {
+		t.Fatalf("status --json: %v\n%s", err, r.Stdout)
 	}
 	regions := map[string]app.RegionStatus{}
 	for _, rs := range st.Regions {
@@ -275,21 +207,21 @@ func replayRoundTrip(t *testing.T, ctx context.Context, env map[string]string, j
 	t.Helper()
 	reg3.Restart(t)
 	list := run(t, env, "dlq", "list", "--region", "REG3")
-	lines := strings.Split(strings.TrimSpace(list.stdout), "\n")
-	if list.code != exitOK || len(lines) != 2 {
-		t.Fatalf("dlq list --region REG3:\n%s%s", list.stdout, list.stderr)
+	lines := strings.Split(strings.TrimSpace(list.Stdout), "\n")
+	if list.Code != exitOK || len(lines) != 2 {
+		t.Fatalf("dlq list --region REG3:\n%s%s", list.Stdout, list.Stderr)
 	}
 	seq := strings.Fields(lines[1])[0]
-	if r := run(t, env, "dlq", "replay", "--dry-run", seq); r.code != exitOK || !strings.Contains(r.stdout, "would replay "+seq) {
-		t.Errorf("dry run: %d %s %s", r.code, r.stdout, r.stderr)
+	if r := run(t, env, "dlq", "replay", "--dry-run", seq); r.Code != exitOK || !strings.Contains(r.Stdout, "would replay "+seq) {
+		t.Errorf("dry run: %d %s %s", r.Code, r.Stdout, r.Stderr)
 	}
 	done, err := js.OrderedConsumer(ctx, pipeline.StreamEvents, jetstream.OrderedConsumerConfig{
 		FilterSubjects: []string{pipeline.DoneSubject("REG3")}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := run(t, env, "dlq", "replay", seq); r.code != exitOK || !strings.Contains(r.stdout, "replayed "+seq) {
-		t.Fatalf("replay: %d %s %s", r.code, r.stdout, r.stderr)
+	if r := run(t, env, "dlq", "replay", seq); r.Code != exitOK || !strings.Contains(r.Stdout, "replayed "+seq) {
+		t.Fatalf("replay: %d %s %s", r.Code, r.Stdout, r.Stderr)
 	}
 	m, err := done.Next(jetstream.FetchContext(ctx))
 	if err != nil {
@@ -300,11 +232,11 @@ func replayRoundTrip(t *testing.T, ctx context.Context, env map[string]string, j
 		t.Errorf("replayed REG3 = %+v, %v", j, err)
 	}
 	again := run(t, env, "dlq", "replay", seq)
-	if again.code != exitFailed || !strings.Contains(again.stderr, "--force") {
-		t.Errorf("second replay: exit %d %s; want a refusal naming --force", again.code, again.stderr)
+	if again.Code != exitFailed || !strings.Contains(again.Stderr, "--force") {
+		t.Errorf("second replay: exit %d %s; want a refusal naming --force", again.Code, again.Stderr)
 	}
-	if l := run(t, env, "dlq", "list", "--region", "REG3"); !strings.Contains(l.stdout, "1x") {
-		t.Errorf("dlq list does not show the replay:\n%s", l.stdout)
+	if l := run(t, env, "dlq", "list", "--region", "REG3"); !strings.Contains(l.Stdout, "1x") {
+		t.Errorf("dlq list does not show the replay:\n%s", l.Stdout)
 	}
 }
 

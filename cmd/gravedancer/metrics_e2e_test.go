@@ -52,7 +52,7 @@ func TestMetricsAfterARun(t *testing.T) {
 		}
 	})
 
-	js := connect(t, url)
+	js := testenv.ConnectNATS(t, url)
 	waitForStreams(t, js)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -62,8 +62,8 @@ func TestMetricsAfterARun(t *testing.T) {
 		t.Fatal(err)
 	}
 	started := time.Now()
-	if r := run(t, env, "trigger", "--run", runID); r.code != exitOK {
-		t.Fatalf("trigger: exit %d %s", r.code, r.stderr)
+	if r := run(t, env, "trigger", "--run", runID); r.Code != exitOK {
+		t.Fatalf("trigger: exit %d %s", r.Code, r.Stderr)
 	}
 	if _, err := watch.Wait(ctx, nil); err != nil {
 		t.Fatalf("%v\n%s", err, logs.String())

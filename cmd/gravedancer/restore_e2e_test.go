@@ -77,26 +77,26 @@ func newRestoreFixture(t *testing.T) *restoreFixture {
 
 func (f *restoreFixture) backup(t *testing.T) {
 	t.Helper()
-	if r := run(t, f.env, "backup"); r.code != exitOK {
-		t.Fatalf("backup: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	if r := run(t, f.env, "backup"); r.Code != exitOK {
+		t.Fatalf("backup: exit %d\n%s\n%s", r.Code, r.Stdout, r.Stderr)
 	}
 }
 
 func (f *restoreFixture) catalog(t *testing.T, args ...string) []catalog.Backup {
 	t.Helper()
 	r := run(t, f.env, append([]string{"backups", "--json"}, args...)...)
-	if r.code != exitOK {
-		t.Fatalf("backups --json: exit %d\n%s", r.code, r.stderr)
+	if r.Code != exitOK {
+		t.Fatalf("backups --json: exit %d\n%s", r.Code, r.Stderr)
 	}
 	var out []catalog.Backup
-	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
-		t.Fatalf("backups --json: %v\n%s", err, r.stdout)
+	if err := json.Unmarshal([]byte(r.Stdout), &out); err != nil {
+		t.Fatalf("backups --json: %v\n%s", err, r.Stdout)
 	}
 	return out
 }
 
 // restore runs `gravedancer restore` against the target as admin.
-func (f *restoreFixture) restore(t *testing.T, args ...string) result {
+func (f *restoreFixture) restore(t *testing.T, args ...string) testenv.Result {
 	t.Helper()
 	return run(t, f.env, append([]string{"restore", "--to", f.target.Addr(), "--user", "admin"}, args...)...)
 }
@@ -158,14 +158,14 @@ func sameChecksums(t *testing.T, what string, got, want map[string]int64) {
 	}
 }
 
-func wantOutput(t *testing.T, what string, r result, code int, wants ...string) {
+func wantOutput(t *testing.T, what string, r testenv.Result, code int, wants ...string) {
 	t.Helper()
-	if r.code != code {
-		t.Fatalf("%s: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", what, r.code, code, r.stdout, r.stderr)
+	if r.Code != code {
+		t.Fatalf("%s: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", what, r.Code, code, r.Stdout, r.Stderr)
 	}
 	for _, w := range wants {
-		if !strings.Contains(r.stdout+r.stderr, w) {
-			t.Errorf("%s: output lacks %q\nstdout:\n%s\nstderr:\n%s", what, w, r.stdout, r.stderr)
+		if !strings.Contains(r.Stdout+r.Stderr, w) {
+			t.Errorf("%s: output lacks %q\nstdout:\n%s\nstderr:\n%s", what, w, r.Stdout, r.Stderr)
 		}
 	}
 }
@@ -222,7 +222,7 @@ func TestRestoreFromCatalog(t *testing.T) {
 				t.Errorf("%s views/triggers/routines/events = %v, want %v", db, got, want)
 			}
 		}
-		assertNoPassword(t, map[string]string{"GD_TARGET_PASSWORD": targetPassword}, r.stdout, r.stderr)
+		assertNoPassword(t, map[string]string{"GD_TARGET_PASSWORD": targetPassword}, r.Stdout, r.Stderr)
 	})
 
 	t.Run("existing databases are refused without --force", func(t *testing.T) {

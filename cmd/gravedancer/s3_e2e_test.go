@@ -60,7 +60,7 @@ func TestS3ShipListRestore(t *testing.T) {
 	f := &restoreFixture{env: env, target: target}
 	r := run(t, env, "backup")
 	wantOutput(t, "backup", r, exitOK)
-	if strings.Contains(r.stdout+r.stderr, srv.SecretKey) {
+	if strings.Contains(r.Stdout+r.Stderr, srv.SecretKey) {
 		t.Error("backup output shows the S3 secret key")
 	}
 

@@ -95,7 +95,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	for k, v := range env {
 		svc.Env = append(svc.Env, k+"="+v)
 	}
-	var logs syncBuffer
+	var logs testenv.SyncBuffer
 	svc.Stdout, svc.Stderr = &logs, &logs
 	if err := svc.Start(); err != nil {
 		t.Fatal(err)
@@ -109,7 +109,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 		}
 	})
 
-	js := connect(t, url)
+	js := testenv.ConnectNATS(t, url)
 	waitForStreams(t, js)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -119,7 +119,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	}
 	var outputs []string
 	r := run(t, env, "trigger", "--run", "leak-1")
-	outputs = append(outputs, r.stdout, r.stderr)
+	outputs = append(outputs, r.Stdout, r.Stderr)
 	rep, err := watch.Wait(ctx, nil)
 	if err != nil || rep.Good() != 2 || rep.Excluded() != 1 {
 		t.Fatalf("run: %v %+v\n%s", err, rep, logs.String())
@@ -138,15 +138,15 @@ func TestSecretsNeverLeak(t *testing.T) {
 		{"status", "--json"}, {"backups", "--json"}, {"dlq", "list"}, {"runs"}, {"runs", "show", "leak-1"},
 	} {
 		r := run(t, env, args...)
-		if r.code != exitOK {
-			t.Errorf("%s: exit %d\n%s", args[0], r.code, r.stderr)
+		if r.Code != exitOK {
+			t.Errorf("%s: exit %d\n%s", args[0], r.Code, r.Stderr)
 		}
-		outputs = append(outputs, r.stdout, r.stderr)
+		outputs = append(outputs, r.Stdout, r.Stderr)
 	}
-	if r := run(t, env, "dlq", "show", dlqSeq(t, env)); r.code == exitOK {
-		outputs = append(outputs, r.stdout)
+	if r := run(t, env, "dlq", "show", dlqSeq(t, env)); r.Code == exitOK {
+		outputs = append(outputs, r.Stdout)
 	} else {
-		t.Errorf("dlq show: exit %d %s", r.code, r.stderr)
+		t.Errorf("dlq show: exit %d %s", r.Code, r.Stderr)
 	}
 	for _, path := range []string{"/healthz", "/readyz", "/"} {
 		if resp, err := http.Get("http://" + health + path); err == nil {
@@ -194,7 +194,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 // dlqSeq is the sequence of the first DLQ entry.
 func dlqSeq(t *testing.T, env map[string]string) string {
 	t.Helper()
-	lines := strings.Split(strings.TrimSpace(run(t, env, "dlq", "list").stdout), "\n")
+	lines := strings.Split(strings.TrimSpace(run(t, env, "dlq", "list").Stdout), "\n")
 	if len(lines) < 2 {
 		t.Fatalf("no DLQ entry: %q", lines)
 	}

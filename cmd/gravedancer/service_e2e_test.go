@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"gravedancer/internal/app"
@@ -47,7 +46,7 @@ func TestServiceRunAndCronTrigger(t *testing.T) {
 		}
 	})
 
-	js := connect(t, url)
+	js := testenv.ConnectNATS(t, url)
 	waitForStreams(t, js)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -57,8 +56,8 @@ func TestServiceRunAndCronTrigger(t *testing.T) {
 	}
 	for i, want := range []string{"triggered run cron-0230", "already triggered"} {
 		r := run(t, env, "trigger", "--run", "cron-0230")
-		if r.code != exitOK || !strings.Contains(r.stdout, want) {
-			t.Fatalf("trigger %d: exit %d, %q; want %q\n%s", i, r.code, r.stdout, want, r.stderr)
+		if r.Code != exitOK || !strings.Contains(r.Stdout, want) {
+			t.Fatalf("trigger %d: exit %d, %q; want %q\n%s", i, r.Code, r.Stdout, want, r.Stderr)
 		}
 	}
 	rep, err := watch.Wait(ctx, nil)
@@ -93,20 +92,6 @@ func TestServiceRunAndCronTrigger(t *testing.T) {
 			t.Errorf("%d jobs left in the work queue after the run (%v)", n, err)
 		}
 	}
-}
-
-func connect(t *testing.T, url string) jetstream.JetStream {
-	t.Helper()
-	nc, err := nats.Connect(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return js
 }
 
 // waitForStreams waits until the service has created its streams.

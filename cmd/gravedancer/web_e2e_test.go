@@ -40,15 +40,15 @@ func TestWebStatusPageReplay(t *testing.T) {
 	logs := startService(t, env, "run", "--health", addr)
 	waitReady(t, base, logs)
 
-	js := connect(t, url)
+	js := testenv.ConnectNATS(t, url)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	watch, err := app.WatchRun(ctx, js, "web-1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := run(t, env, "trigger", "--run", "web-1"); r.code != exitOK {
-		t.Fatalf("trigger: exit %d\n%s", r.code, r.stderr)
+	if r := run(t, env, "trigger", "--run", "web-1"); r.Code != exitOK {
+		t.Fatalf("trigger: exit %d\n%s", r.Code, r.Stderr)
 	}
 	rep, err := watch.Wait(ctx, nil)
 	if err != nil {
@@ -209,14 +209,14 @@ func webEnv(t *testing.T) (map[string]string, []*testenv.MariaDB) {
 
 // startService starts the binary as a long-running service, stopped with
 // SIGTERM when the test ends.
-func startService(t *testing.T, env map[string]string, args ...string) *syncBuffer {
+func startService(t *testing.T, env map[string]string, args ...string) *testenv.SyncBuffer {
 	t.Helper()
 	svc := exec.Command(binary, args...)
 	svc.Env = []string{"PATH=" + os.Getenv("PATH"), "TZ=UTC"}
 	for k, v := range env {
 		svc.Env = append(svc.Env, k+"="+v)
 	}
-	logs := &syncBuffer{}
+	logs := &testenv.SyncBuffer{}
 	svc.Stderr = logs
 	if err := svc.Start(); err != nil {
 		t.Fatal(err)
@@ -240,7 +240,7 @@ func startService(t *testing.T, env map[string]string, args ...string) *syncBuff
 }
 
 // waitReady polls /readyz until the service answers ready.
-func waitReady(t *testing.T, base string, logs *syncBuffer) {
+func waitReady(t *testing.T, base string, logs *testenv.SyncBuffer) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -259,7 +259,7 @@ func waitReady(t *testing.T, base string, logs *syncBuffer) {
 }
 
 // waitRegionGood polls /api/regions until region's last outcome is good.
-func waitRegionGood(t *testing.T, base, region string, logs *syncBuffer) {
+func waitRegionGood(t *testing.T, base, region string, logs *testenv.SyncBuffer) {
 	t.Helper()
 	deadline := time.Now().Add(3 * time.Minute)
 	var last []app.RegionStatus

@@ -11,9 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
-
 	"gravedancer/internal/app"
 	"gravedancer/internal/pipeline"
 	"gravedancer/internal/report"
@@ -95,15 +92,7 @@ func TestArtifactCorruptedBeforeCheck(t *testing.T) {
 			env["GD_SPOOL_DIR"], env["GD_STATE_DIR"] = filepath.Join(dir, "spool"), filepath.Join(dir, "state")
 			_, url := testenv.StartNATS(t)
 			env["GD_NATS_URL"] = url
-			nc, err := nats.Connect(url)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(nc.Close)
-			js, err := jetstream.New(nc)
-			if err != nil {
-				t.Fatal(err)
-			}
+			js := testenv.ConnectNATS(t, url)
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			defer cancel()
 
@@ -121,8 +110,8 @@ func TestArtifactCorruptedBeforeCheck(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if r := run(t, env, "trigger", "--run", "corrupt"); r.code != exitOK {
-				t.Fatalf("trigger: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+			if r := run(t, env, "trigger", "--run", "corrupt"); r.Code != exitOK {
+				t.Fatalf("trigger: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
 			}
 			// Wait until the job sits on the check subject, unconsumed.
 			jobs, err := js.Stream(ctx, pipeline.StreamJobs)

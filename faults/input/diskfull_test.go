@@ -54,8 +54,8 @@ func TestDiskFullDuringDump(t *testing.T) {
 	env["GD_SPOOL_DIR"] = spool
 
 	first := run(t, env, "backup")
-	if first.code != exitOK {
-		t.Fatalf("first run exit %d\n%s\n%s", first.code, first.stdout, first.stderr)
+	if first.Code != exitOK {
+		t.Fatalf("first run exit %d\n%s\n%s", first.Code, first.Stdout, first.Stderr)
 	}
 	prev := region(t, first).Artifact
 	prevInfo, err := os.Stat(prev)
@@ -70,8 +70,8 @@ func TestDiskFullDuringDump(t *testing.T) {
 
 	filler := fill(t, spool, 64<<10)
 	full := run(t, env, "backup")
-	if full.code != exitExcluded {
-		t.Fatalf("disk-full run exit %d, want %d\n%s\n%s", full.code, exitExcluded, full.stdout, full.stderr)
+	if full.Code != exitExcluded {
+		t.Fatalf("disk-full run exit %d, want %d\n%s\n%s", full.Code, exitExcluded, full.Stdout, full.Stderr)
 	}
 	g := region(t, full)
 	if g.Outcome != report.OutcomeExcluded || !strings.Contains(g.Reason, "disk full") || !strings.Contains(g.Reason, spool) {
@@ -95,8 +95,8 @@ func TestDiskFullDuringDump(t *testing.T) {
 		t.Fatal(err)
 	}
 	again := run(t, env, "backup")
-	if again.code != exitOK {
-		t.Fatalf("run after freeing space: exit %d\n%s\n%s", again.code, again.stdout, again.stderr)
+	if again.Code != exitOK {
+		t.Fatalf("run after freeing space: exit %d\n%s\n%s", again.Code, again.Stdout, again.Stderr)
 	}
 	if g := region(t, again); g.Outcome != report.OutcomeGood {
 		t.Errorf("after freeing space: outcome %q (%s)", g.Outcome, g.Reason)

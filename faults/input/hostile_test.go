@@ -13,9 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
-
 	"gravedancer/internal/app"
 	"gravedancer/internal/pipeline"
 	"gravedancer/internal/report"
@@ -112,15 +109,7 @@ func TestHostileJobMessages(t *testing.T) {
 		}
 	})
 
-	nc, err := nats.Connect(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	js := testenv.ConnectNATS(t, url)
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	for {
@@ -152,7 +141,7 @@ func TestHostileJobMessages(t *testing.T) {
 		{"region NUL", pipeline.JobSubject("dump", "REG1"), fmt.Sprintf(`{"v":1,"run":"nul","region":"REG1\u0000x","addr":%q,"stage":"dump"}`, m.Addr())},
 		{"artifact outside spool", pipeline.JobSubject("check", "REG1"), artifact(filepath.Join(outside, "etc", "passwd"))},
 		{"artifact ../../x", pipeline.JobSubject("check", "REG1"), artifact("../../x")},
-		{"oversized", pipeline.JobSubject("dump", "REG1"), strings.Repeat("A", int(nc.MaxPayload())-256)},
+		{"oversized", pipeline.JobSubject("dump", "REG1"), strings.Repeat("A", int(js.Conn().MaxPayload())-256)},
 		{"artifact ../../x at retain", pipeline.JobSubject("retain", "REG1"), strings.Replace(artifact("../../x"), `"stage":"check"`, `"stage":"retain"`, 1)},
 	}
 	for _, msg := range msgs {
@@ -162,23 +151,23 @@ func TestHostileJobMessages(t *testing.T) {
 	}
 
 	// Every message ends in the DLQ with a reason.
-	var list result
+	var list testenv.Result
 	for {
 		list = run(t, env, "dlq", "list")
-		if n := strings.Count(strings.TrimSpace(list.stdout), "\n"); list.code == exitOK && n >= len(msgs) {
+		if n := strings.Count(strings.TrimSpace(list.Stdout), "\n"); list.Code == exitOK && n >= len(msgs) {
 			break
 		}
 		if ctx.Err() != nil {
-			t.Fatalf("DLQ did not get %d entries:\n%s%s\nservice log:\n%s", len(msgs), list.stdout, list.stderr, logs.String())
+			t.Fatalf("DLQ did not get %d entries:\n%s%s\nservice log:\n%s", len(msgs), list.Stdout, list.Stderr, logs.String())
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	t.Logf("dlq list:\n%s", list.stdout)
-	for i, line := range strings.Split(strings.TrimSpace(list.stdout), "\n")[1:] {
+	t.Logf("dlq list:\n%s", list.Stdout)
+	for i, line := range strings.Split(strings.TrimSpace(list.Stdout), "\n")[1:] {
 		seq := strings.Fields(line)[0]
 		show := run(t, env, "dlq", "show", seq)
-		if !strings.Contains(show.stdout, "Gd-Reason: ") || strings.Contains(show.stdout, "Gd-Reason: \n") {
-			t.Errorf("DLQ entry %d has no reason:\n%s", i, show.stdout)
+		if !strings.Contains(show.Stdout, "Gd-Reason: ") || strings.Contains(show.Stdout, "Gd-Reason: \n") {
+			t.Errorf("DLQ entry %d has no reason:\n%s", i, show.Stdout)
 		}
 	}
 
@@ -192,8 +181,8 @@ func TestHostileJobMessages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := run(t, env, "trigger", "--run", "after-hostile"); r.code != exitOK {
-		t.Fatalf("trigger: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	if r := run(t, env, "trigger", "--run", "after-hostile"); r.Code != exitOK {
+		t.Fatalf("trigger: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
 	}
 	rep, err := watch.Wait(ctx, nil)
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,22 +13,11 @@ import (
 	"gravedancer/internal/testenv"
 )
 
+// binary is the gravedancer binary under test, built once by TestMain.
 var binary string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "gravedancer-faults-input-")
-	if err != nil {
-		panic(err)
-	}
-	binary = filepath.Join(dir, "gravedancer")
-	out, err := exec.Command("go", "build", "-o", binary, "gravedancer/cmd/gravedancer").CombinedOutput()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "build gravedancer: %v\n%s", err, out)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	os.Exit(testenv.MainWithBinary(m, &binary, "gravedancer/cmd/gravedancer"))
 }
 
 const (
@@ -41,28 +29,11 @@ const (
 	grants          = "SELECT, LOCK TABLES, RELOAD, SHOW VIEW, REPLICATION CLIENT, EVENT, TRIGGER, PROCESS ON *.*"
 )
 
-type result struct {
-	code           int
-	stdout, stderr string
-}
-
-func run(t *testing.T, env map[string]string, args ...string) result {
+// run executes the binary with exactly env (see testenv.Command) and waits
+// for it.
+func run(t *testing.T, env map[string]string, args ...string) testenv.Result {
 	t.Helper()
-	cmd := exec.Command(binary, args...)
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "TZ=UTC"}
-	for k, v := range env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return result{code, stdout.String(), stderr.String()}
+	return testenv.Run(t, binary, env, args...)
 }
 
 // regionEnv returns an env backing up one region, REG1, at addr.
@@ -132,9 +103,9 @@ func readReport(t *testing.T, stdout string) *report.Report {
 }
 
 // region returns the report's only line for REG1.
-func region(t *testing.T, r result) report.Region {
+func region(t *testing.T, r testenv.Result) report.Region {
 	t.Helper()
-	rep := readReport(t, r.stdout)
+	rep := readReport(t, r.Stdout)
 	if len(rep.Regions) != 1 || rep.Regions[0].Region != "REG1" {
 		t.Fatalf("report regions %+v, want REG1 only", rep.Regions)
 	}
@@ -154,26 +125,26 @@ func assertNoPassword(t *testing.T, outputs ...string) {
 func TestSourceDownWholeRun(t *testing.T) {
 	env := regionEnv(t, testenv.DeadAddr(t))
 	r := run(t, env, "backup")
-	if r.code != exitExcluded {
-		t.Fatalf("exit %d, want %d\n%s\n%s", r.code, exitExcluded, r.stdout, r.stderr)
+	if r.Code != exitExcluded {
+		t.Fatalf("exit %d, want %d\n%s\n%s", r.Code, exitExcluded, r.Stdout, r.Stderr)
 	}
 	g := region(t, r)
 	if g.Outcome != report.OutcomeExcluded || g.Stage != "dump" || !strings.Contains(g.Reason, "Can't connect") {
 		t.Errorf("REG1: outcome %q stage %q reason %q, want excluded at dump naming \"Can't connect\"", g.Outcome, g.Stage, g.Reason)
 	}
 	list := run(t, env, "dlq", "list")
-	if list.code != exitOK || !strings.Contains(list.stdout, "REG1") || !strings.Contains(list.stdout, "Can't connect") {
-		t.Fatalf("dlq list (exit %d):\n%s%s", list.code, list.stdout, list.stderr)
+	if list.Code != exitOK || !strings.Contains(list.Stdout, "REG1") || !strings.Contains(list.Stdout, "Can't connect") {
+		t.Fatalf("dlq list (exit %d):\n%s%s", list.Code, list.Stdout, list.Stderr)
 	}
-	seq := strings.Fields(strings.Split(strings.TrimSpace(list.stdout), "\n")[1])[0]
+	seq := strings.Fields(strings.Split(strings.TrimSpace(list.Stdout), "\n")[1])[0]
 	show := run(t, env, "dlq", "show", seq)
-	if !strings.Contains(show.stdout, "gave up after 3 attempts") {
-		t.Errorf("dlq show: want the exclusion after GD_MAX_DELIVER=3 attempts:\n%s", show.stdout)
+	if !strings.Contains(show.Stdout, "gave up after 3 attempts") {
+		t.Errorf("dlq show: want the exclusion after GD_MAX_DELIVER=3 attempts:\n%s", show.Stdout)
 	}
 	if _, err := os.Stat(filepath.Join(env["GD_SPOOL_DIR"], "latest", "REG1.json")); err == nil {
 		t.Errorf("a region never dumped has a latest pointer")
 	}
-	assertNoPassword(t, r.stdout, r.stderr, show.stdout)
+	assertNoPassword(t, r.Stdout, r.Stderr, show.Stdout)
 }
 
 // Scenario 3: the source is down at first and back within the retry budget.
@@ -189,8 +160,8 @@ fi
 exec mariadb-dump "$@"
 `, count, count))
 	r := run(t, env, "backup")
-	if r.code != exitOK {
-		t.Fatalf("exit %d, want %d\n%s\n%s", r.code, exitOK, r.stdout, r.stderr)
+	if r.Code != exitOK {
+		t.Fatalf("exit %d, want %d\n%s\n%s", r.Code, exitOK, r.Stdout, r.Stderr)
 	}
 	if g := region(t, r); g.Outcome != report.OutcomeGood {
 		t.Errorf("REG1 outcome %q (%s), want good", g.Outcome, g.Reason)
@@ -199,8 +170,8 @@ exec mariadb-dump "$@"
 	if got := strings.Count(string(b), "x"); got != 2 {
 		t.Errorf("dump tool ran %d times, want 2 (one failure, one retry)", got)
 	}
-	if list := run(t, env, "dlq", "list"); strings.Count(list.stdout, "\n") != 1 {
-		t.Errorf("dlq should be empty:\n%s", list.stdout)
+	if list := run(t, env, "dlq", "list"); strings.Count(list.Stdout, "\n") != 1 {
+		t.Errorf("dlq should be empty:\n%s", list.Stdout)
 	}
 }
 
@@ -212,8 +183,8 @@ func TestBrokenDumpKeepsPreviousLatest(t *testing.T) {
 	env["GD_RETENTION_DAYS"] = "1"
 	env["GD_RETENTION_KEEP_MIN"] = "1"
 	good := run(t, env, "backup")
-	if good.code != exitOK {
-		t.Fatalf("first run exit %d\n%s\n%s", good.code, good.stdout, good.stderr)
+	if good.Code != exitOK {
+		t.Fatalf("first run exit %d\n%s\n%s", good.Code, good.Stdout, good.Stderr)
 	}
 	latestPath := filepath.Join(env["GD_SPOOL_DIR"], "latest", "REG1.json")
 	latestBefore, err := os.ReadFile(latestPath)
@@ -246,8 +217,8 @@ func TestBrokenDumpKeepsPreviousLatest(t *testing.T) {
 				e["GD_DUMP_TOOL"] = writeTool(t, c.tool)
 			}
 			r := run(t, e, "backup")
-			if r.code != exitExcluded {
-				t.Fatalf("exit %d, want %d\n%s\n%s", r.code, exitExcluded, r.stdout, r.stderr)
+			if r.Code != exitExcluded {
+				t.Fatalf("exit %d, want %d\n%s\n%s", r.Code, exitExcluded, r.Stdout, r.Stderr)
 			}
 			g := region(t, r)
 			if g.Outcome != report.OutcomeExcluded {

@@ -17,6 +17,7 @@ import (
 	"gravedancer/internal/mysqlx"
 	"gravedancer/internal/pipeline"
 	"gravedancer/internal/report"
+	"gravedancer/internal/testenv"
 )
 
 // killed is a run in which the only worker of one stage stopped at a
@@ -25,7 +26,7 @@ import (
 type killed struct {
 	f                *fleet
 	js               jetstream.JetStream
-	victim, survivor *process
+	victim, survivor *testenv.Process
 	region           report.Region
 }
 
@@ -41,7 +42,7 @@ func runKilledAt(t *testing.T, stage, point string, atPoint func(f *fleet)) *kil
 	t.Helper()
 	f := newFleet(t)
 	ns := f.startNATS(t)
-	k := &killed{f: f, js: connect(t, ns.URL)}
+	k := &killed{f: f, js: testenv.ConnectNATS(t, ns.URL)}
 	var others []string
 	for _, s := range app.AllStages() {
 		if s != stage {
@@ -61,19 +62,19 @@ func runKilledAt(t *testing.T, stage, point string, atPoint func(f *fleet)) *kil
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := run(t, f.env, "trigger", "--run", "K1"); r.code != 0 {
-		t.Fatalf("trigger: exit %d %s", r.code, r.stderr)
+	if r := run(t, f.env, "trigger", "--run", "K1"); r.Code != 0 {
+		t.Fatalf("trigger: exit %d %s", r.Code, r.Stderr)
 	}
 	marker := filepath.Join(fpDir, strings.ReplaceAll(point, ":", "_"))
-	waitFor(t, "the "+stage+" worker to stop at "+point, func() bool { return readPid(marker) > 0 })
-	if pid := readPid(marker); pid != k.victim.cmd.Process.Pid {
-		t.Fatalf("%s hit by pid %d, want the victim %d", point, pid, k.victim.cmd.Process.Pid)
+	testenv.WaitFor(t, "the "+stage+" worker to stop at "+point, patience, func() bool { return readPid(marker) > 0 })
+	if pid := readPid(marker); pid != k.victim.Pid() {
+		t.Fatalf("%s hit by pid %d, want the victim %d", point, pid, k.victim.Pid())
 	}
 	if atPoint != nil {
 		atPoint(f)
 	}
 	k.survivor = startWorker(t, f.workerEnv("survivor"), "survivor", args...)
-	k.victim.kill()
+	k.victim.Kill()
 
 	rep, err := watch.Wait(ctx, nil)
 	if err != nil {
@@ -89,7 +90,7 @@ func runKilledAt(t *testing.T, stage, point string, atPoint func(f *fleet)) *kil
 	waitForRunReport(t, f, "K1")
 	// The run may be done before the killed job's redelivery is: wait for
 	// it to be worked and acked, so what it does is checked too.
-	waitFor(t, "the redelivered "+stage+" job to be acked", func() bool {
+	testenv.WaitFor(t, "the redelivered "+stage+" job to be acked", patience, func() bool {
 		ci := consumerInfo(t, k.js, stage)
 		return ci.Delivered.Consumer >= 2 && ci.NumAckPending == 0 && ci.NumPending == 0
 	})
@@ -220,7 +221,7 @@ func TestWorkerKilledDuringRestore(t *testing.T) {
 func TestWorkerKilledDuringShip(t *testing.T) {
 	k := runKilledAt(t, job.StageShip, failpoint.ShipCopy, func(f *fleet) {
 		tmp := 0
-		for _, n := range walkNames(t, f.env["GD_SHIP_DIR"]) {
+		for _, n := range testenv.WalkNames(t, f.env["GD_SHIP_DIR"]) {
 			if strings.Contains(n, ".tmp-") {
 				tmp++
 			}
@@ -253,7 +254,7 @@ func TestWorkerKilledAfterPublish(t *testing.T) {
 					t.Errorf("%d %s records in %+v, want 1", n, s, k.region.Stages)
 				}
 				if s == stage && !ranOn(rec, k.victim) {
-					t.Errorf("%s record %+v, want the killed worker's (pid %d)", s, rec, k.victim.cmd.Process.Pid)
+					t.Errorf("%s record %+v, want the killed worker's (pid %d)", s, rec, k.victim.Pid())
 				}
 			}
 			// runKilledAt checked that the next stage's job was stored

@@ -1,21 +1,16 @@
 package kill
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"gravedancer/internal/job"
@@ -26,22 +21,10 @@ import (
 // binary is the gravedancer binary under test, built once by TestMain.
 var binary string
 
+// The failpoints tag compiles in internal/failpoint's stops; they act only
+// where a test sets GD_FAILPOINTS.
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "gravedancer-faults-kill-")
-	if err != nil {
-		panic(err)
-	}
-	binary = filepath.Join(dir, "gravedancer")
-	// The failpoints tag compiles in internal/failpoint's stops; they act
-	// only where a test sets GD_FAILPOINTS.
-	out, err := exec.Command("go", "build", "-tags", "failpoints", "-o", binary, "gravedancer/cmd/gravedancer").CombinedOutput()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "build gravedancer: %v\n%s", err, out)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	os.Exit(testenv.MainWithBinary(m, &binary, "gravedancer/cmd/gravedancer", "failpoints"))
 }
 
 const (
@@ -51,29 +34,11 @@ const (
 	restoreGrants   = "ALL PRIVILEGES ON *.*"
 )
 
-type result struct {
-	code           int
-	stdout, stderr string
-}
-
-// run executes the binary with exactly env (plus PATH) and waits for it.
-func run(t *testing.T, env map[string]string, args ...string) result {
+// run executes the binary with exactly env (see testenv.Command) and waits
+// for it.
+func run(t *testing.T, env map[string]string, args ...string) testenv.Result {
 	t.Helper()
-	cmd := exec.Command(binary, args...)
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "TZ=UTC"}
-	for k, v := range env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return result{code, stdout.String(), stderr.String()}
+	return testenv.Run(t, binary, env, args...)
 }
 
 // fleet is one source region and one test server with their credentials.
@@ -94,8 +59,8 @@ func newFleet(t *testing.T) *fleet {
 	f.source.CreateUser(t, "backupuser", sourcePassword, sourceGrants)
 	f.testServer = testenv.StartMariaDB(t)
 	f.testServer.CreateUser(t, "restoreuser", restorePassword, restoreGrants)
-	pw := writeFile(t, filepath.Join(f.dir, "source.password"), sourcePassword, 0o600)
-	rpw := writeFile(t, filepath.Join(f.dir, "restore.password"), restorePassword, 0o600)
+	pw := testenv.WriteFile(t, filepath.Join(f.dir, "source.password"), sourcePassword, 0o600)
+	rpw := testenv.WriteFile(t, filepath.Join(f.dir, "restore.password"), restorePassword, 0o600)
 	if err := os.Mkdir(filepath.Join(f.dir, "shipped"), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -130,8 +95,8 @@ func (f *fleet) startNATS(t *testing.T) *testenv.NATSServer {
 	f.env["GD_NATS_URL"] = ns.URL
 	f.env["GD_ACK_WAIT"] = "5s"
 	f.env["GD_LEASE_TTL"] = "5s"
-	if r := run(t, f.env, "setup"); r.code != 0 {
-		t.Fatalf("setup: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	if r := run(t, f.env, "setup"); r.Code != 0 {
+		t.Fatalf("setup: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
 	}
 	return ns
 }
@@ -148,14 +113,6 @@ func (f *fleet) workerEnv(name string) map[string]string {
 	return e
 }
 
-func writeFile(t *testing.T, path, content string, mode os.FileMode) string {
-	t.Helper()
-	if err := os.WriteFile(path, []byte(content), mode); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
 // blockingTool writes a wrapper script that, on its first invocation only,
 // records its pid in marker/pid and blocks; later invocations exec real.
 func blockingTool(t *testing.T, real string) (tool, pidFile string) {
@@ -165,7 +122,7 @@ func blockingTool(t *testing.T, real string) (tool, pidFile string) {
 	pidFile = filepath.Join(marker, "pid")
 	script := fmt.Sprintf("#!/bin/bash\nif mkdir %q 2>/dev/null; then echo $$ > %q.tmp && mv %q.tmp %q; exec sleep 300; fi\nexec %s \"$@\"\n",
 		marker, pidFile, pidFile, pidFile, real)
-	tool = writeFile(t, filepath.Join(dir, "tool"), script, 0o755)
+	tool = testenv.WriteFile(t, filepath.Join(dir, "tool"), script, 0o755)
 	t.Cleanup(func() {
 		if pid := readPid(pidFile); pid > 0 {
 			_ = syscallKill(pid)
@@ -183,105 +140,15 @@ func readPid(path string) int {
 	return pid
 }
 
-// process is a worker binary running in the background.
-type process struct {
-	name string
-	cmd  *exec.Cmd
-	log  *syncBuffer
-	done chan error
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// startWorker starts `gravedancer worker args…`; it is killed when the test ends.
-func startWorker(t *testing.T, env map[string]string, name string, args ...string) *process {
+// startWorker starts `gravedancer worker args…`; it is killed when the test
+// ends and its log is shown if the test failed.
+func startWorker(t *testing.T, env map[string]string, name string, args ...string) *testenv.Process {
 	t.Helper()
-	p := &process{name: name, log: &syncBuffer{}, done: make(chan error, 1)}
-	p.cmd = exec.Command(binary, append([]string{"worker"}, args...)...)
-	p.cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "TZ=UTC"}
-	for k, v := range env {
-		p.cmd.Env = append(p.cmd.Env, k+"="+v)
-	}
-	p.cmd.Stderr, p.cmd.Stdout = p.log, p.log
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { p.done <- p.cmd.Wait() }()
-	t.Cleanup(func() {
-		select {
-		case <-p.done:
-		default:
-			_ = p.cmd.Process.Kill()
-			<-p.done
-		}
-		if t.Failed() {
-			t.Logf("--- %s log ---\n%s", name, p.log.String())
-		}
-	})
-	return p
+	return testenv.StartProcess(t, binary, env, name, append([]string{"worker"}, args...)...)
 }
 
-// kill SIGKILLs the worker and waits for it to exit.
-func (p *process) kill() {
-	_ = p.cmd.Process.Kill()
-	<-p.done
-	p.done <- nil // keep Cleanup from blocking
-}
-
-// ppid returns the parent of pid, or 0.
-func ppid(pid int) int {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	fields := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
-	if len(fields) < 2 {
-		return 0
-	}
-	n, _ := strconv.Atoi(fields[1])
-	return n
-}
-
-// waitFor polls cond until it holds, failing the test after a deadline.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-func connect(t *testing.T, url string) jetstream.JetStream {
-	t.Helper()
-	nc, err := nats.Connect(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return js
-}
+// patience bounds every wait of these tests.
+const patience = time.Minute
 
 // checkRedelivered asserts that rec, the report's record of a stage whose
 // worker was killed holding the job, was written by survivor on a later
@@ -291,10 +158,10 @@ func connect(t *testing.T, url string) jetstream.JetStream {
 // client, as happens on a loaded machine) resets the message's delivery
 // count, so the survivor may see attempt 1: on such a server only the worker
 // is checked.
-func checkRedelivered(t *testing.T, js jetstream.JetStream, rec job.StageRecord, survivor *process) {
+func checkRedelivered(t *testing.T, js jetstream.JetStream, rec job.StageRecord, survivor *testenv.Process) {
 	t.Helper()
 	if !ranOn(rec, survivor) {
-		t.Errorf("%s record %+v: want the surviving worker's (pid %d)", rec.Stage, rec, survivor.cmd.Process.Pid)
+		t.Errorf("%s record %+v: want the surviving worker's (pid %d)", rec.Stage, rec, survivor.Pid())
 	}
 	if rec.Attempt > 1 {
 		return
@@ -309,8 +176,8 @@ func checkRedelivered(t *testing.T, js jetstream.JetStream, rec job.StageRecord,
 }
 
 // ranOn reports whether rec was written by p.
-func ranOn(rec job.StageRecord, p *process) bool {
-	return strings.HasSuffix(rec.Worker, ":"+itoa(p.cmd.Process.Pid))
+func ranOn(rec job.StageRecord, p *testenv.Process) bool {
+	return strings.HasSuffix(rec.Worker, ":"+itoa(p.Pid()))
 }
 
 // readReport reads the run report whose path the one-shot backup printed.
@@ -330,25 +197,6 @@ func readReport(t *testing.T, stdout string) *report.Report {
 		t.Fatal(err)
 	}
 	return &r
-}
-
-// walkNames returns the base names of all regular files under root.
-func walkNames(t *testing.T, root string) []string {
-	t.Helper()
-	var names []string
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if !d.IsDir() {
-			names = append(names, d.Name())
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return names
 }
 
 // context4m is a context for a whole scenario.

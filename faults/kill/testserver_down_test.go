@@ -24,10 +24,10 @@ func TestTestServerDownWholeRun(t *testing.T) {
 	f.env["GD_ACK_WAIT"] = "5s"
 
 	r := run(t, f.env, "backup")
-	if r.code != 1 {
-		t.Fatalf("backup exit = %d, want 1\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	if r.Code != 1 {
+		t.Fatalf("backup exit = %d, want 1\nstdout:\n%s\nstderr:\n%s", r.Code, r.Stdout, r.Stderr)
 	}
-	rep := readReport(t, r.stdout)
+	rep := readReport(t, r.Stdout)
 	if len(rep.Regions) != 1 {
 		t.Fatalf("report has %d regions, want 1", len(rep.Regions))
 	}
@@ -59,7 +59,7 @@ func TestTestServerKilledMidRestore(t *testing.T) {
 	f := newFleet(t)
 	f.env["GD_MAX_DELIVER"] = "2"
 	ns := f.startNATS(t)
-	js := connect(t, ns.URL)
+	js := testenv.ConnectNATS(t, ns.URL)
 	fpDir := t.TempDir()
 	env := f.workerEnv("all")
 	env["GD_FAILPOINTS"] = failpoint.RestoreLoad
@@ -71,16 +71,16 @@ func TestTestServerKilledMidRestore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := run(t, f.env, "trigger", "--run", "TS1"); r.code != 0 {
-		t.Fatalf("trigger: exit %d %s", r.code, r.stderr)
+	if r := run(t, f.env, "trigger", "--run", "TS1"); r.Code != 0 {
+		t.Fatalf("trigger: exit %d %s", r.Code, r.Stderr)
 	}
 	marker := filepath.Join(fpDir, failpoint.RestoreLoad)
-	waitFor(t, "the restore to stop part-way", func() bool { return readPid(marker) > 0 })
+	testenv.WaitFor(t, "the restore to stop part-way", patience, func() bool { return readPid(marker) > 0 })
 	if got := userDatabases(t, f.testServer.DB(t)); !slices.Contains(got, "keystone") {
 		t.Fatalf("databases on the test server mid-restore = %v, want the region's", got)
 	}
 	f.testServer.Kill()
-	writeFile(t, marker+".continue", "", 0o644)
+	testenv.WriteFile(t, marker+".continue", "", 0o644)
 
 	rep, err := watch.Wait(ctx, nil)
 	if err != nil {
@@ -94,7 +94,7 @@ func TestTestServerKilledMidRestore(t *testing.T) {
 		t.Errorf("reason %q: a backup must not be quarantined for its test server's death", g.Reason)
 	}
 	var artifacts []string
-	for _, n := range walkNames(t, f.env["GD_SPOOL_DIR"]) {
+	for _, n := range testenv.WalkNames(t, f.env["GD_SPOOL_DIR"]) {
 		if strings.HasPrefix(n, "mdb_bkp_REG1-") && strings.HasSuffix(n, ".sql.gz") {
 			artifacts = append(artifacts, n)
 		}
@@ -105,7 +105,7 @@ func TestTestServerKilledMidRestore(t *testing.T) {
 
 	f.testServer.Restart(t)
 	db := f.testServer.DB(t)
-	waitFor(t, "the sweep to drop what the interrupted restore left", func() bool {
+	testenv.WaitFor(t, "the sweep to drop what the interrupted restore left", patience, func() bool {
 		left := userDatabases(t, db)
 		return len(left) == 0 || (len(left) == 1 && left[0] == ledgerSchema)
 	})

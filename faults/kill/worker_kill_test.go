@@ -12,6 +12,7 @@ import (
 	"gravedancer/internal/app"
 	"gravedancer/internal/job"
 	"gravedancer/internal/report"
+	"gravedancer/internal/testenv"
 )
 
 // TestWorkerKilledDuringDump SIGKILLs the dump worker whose dump tool is
@@ -28,27 +29,27 @@ func TestWorkerKilledDuringDump(t *testing.T) {
 	startWorker(t, f.workerEnv("rest"), "rest", "--stages", "plan,stats,check,restore,ship,retain")
 
 	ctx := context4m(t)
-	js := connect(t, ns.URL)
+	js := testenv.ConnectNATS(t, ns.URL)
 	watch, err := app.WatchRun(ctx, js, "K1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := run(t, f.env, "trigger", "--run", "K1"); r.code != 0 {
-		t.Fatalf("trigger: exit %d %s", r.code, r.stderr)
+	if r := run(t, f.env, "trigger", "--run", "K1"); r.Code != 0 {
+		t.Fatalf("trigger: exit %d %s", r.Code, r.Stderr)
 	}
 
-	waitFor(t, "the first dump to start", func() bool { return readPid(pidFile) > 0 })
+	testenv.WaitFor(t, "the first dump to start", patience, func() bool { return readPid(pidFile) > 0 })
 	toolPid := readPid(pidFile)
 	victim, survivor := dumpA, dumpB
-	switch ppid(toolPid) {
-	case dumpA.cmd.Process.Pid:
-	case dumpB.cmd.Process.Pid:
+	switch testenv.ParentPID(toolPid) {
+	case dumpA.Pid():
+	case dumpB.Pid():
 		victim, survivor = dumpB, dumpA
 	default:
 		t.Fatalf("blocked dump tool %d has parent %d, want one of the dump workers (%d, %d)",
-			toolPid, ppid(toolPid), dumpA.cmd.Process.Pid, dumpB.cmd.Process.Pid)
+			toolPid, testenv.ParentPID(toolPid), dumpA.Pid(), dumpB.Pid())
 	}
-	victim.kill()
+	victim.Kill()
 	_ = syscallKill(toolPid)
 
 	rep, err := watch.Wait(ctx, nil)
@@ -81,7 +82,7 @@ func TestWorkerKilledDuringDump(t *testing.T) {
 // still in flight when the spool is checked.
 func waitForRunReport(t *testing.T, f *fleet, run string) {
 	t.Helper()
-	waitFor(t, "the run report in the spool", func() bool {
+	testenv.WaitFor(t, "the run report in the spool", patience, func() bool {
 		m, _ := filepath.Glob(filepath.Join(f.env["GD_SPOOL_DIR"], "*", "run-"+run+".json"))
 		return len(m) == 1
 	})
@@ -97,7 +98,7 @@ func checkSpool(t *testing.T, f *fleet, region string) {
 		return strings.HasPrefix(n, "mdb_bkp_"+region+"-") && (strings.HasSuffix(n, ".sql.gz") || strings.HasSuffix(n, ".sql.zst"))
 	}
 	var artifacts, shippedNames []string
-	for _, n := range walkNames(t, spool) {
+	for _, n := range testenv.WalkNames(t, spool) {
 		if strings.Contains(n, ".tmp-") {
 			t.Errorf("temp file %s left in the spool", n)
 		}
@@ -108,7 +109,7 @@ func checkSpool(t *testing.T, f *fleet, region string) {
 	if len(artifacts) != 1 {
 		t.Fatalf("%s artifacts in the spool = %v, want exactly 1", region, artifacts)
 	}
-	for _, n := range walkNames(t, f.env["GD_SHIP_DIR"]) {
+	for _, n := range testenv.WalkNames(t, f.env["GD_SHIP_DIR"]) {
 		if strings.Contains(n, ".tmp-") {
 			t.Errorf("temp file %s left in the ship dir", n)
 		}

@@ -107,7 +107,7 @@ rc=$?
 echo "end $(now) $src $$ $rc" >> ` + strconv.Quote(logPath) + `
 exit $rc
 `
-	return writeFile(t, filepath.Join(dir, "dump-tool"), script, 0o755)
+	return testenv.WriteFile(t, filepath.Join(dir, "dump-tool"), script, 0o755)
 }
 
 // TestLoad50Regions500Jobs is DESIGN scenario 13: 50 regions on 5 source
@@ -120,8 +120,8 @@ func TestLoad50Regions500Jobs(t *testing.T) {
 		t.Fatalf("layout has %d regions, want %d", len(layout), nRegions)
 	}
 	dir := t.TempDir()
-	pw := writeFile(t, filepath.Join(dir, "source.password"), sourcePassword, 0o600)
-	rpw := writeFile(t, filepath.Join(dir, "restore.password"), restorePassword, 0o600)
+	pw := testenv.WriteFile(t, filepath.Join(dir, "source.password"), sourcePassword, 0o600)
+	rpw := testenv.WriteFile(t, filepath.Join(dir, "restore.password"), restorePassword, 0o600)
 
 	// Five source servers, each backing ten regions.
 	servers := map[byte]*testenv.MariaDB{}
@@ -191,8 +191,8 @@ func TestLoad50Regions500Jobs(t *testing.T) {
 		"GD_LOG_LEVEL":      "info",
 		"GD_LOG_FORMAT":     "json",
 	}
-	if r := run(t, env, "setup"); r.code != 0 {
-		t.Fatalf("setup: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	if r := run(t, env, "setup"); r.Code != 0 {
+		t.Fatalf("setup: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
 	}
 	workerEnv := func(name string) map[string]string {
 		e := map[string]string{}
@@ -203,7 +203,7 @@ func TestLoad50Regions500Jobs(t *testing.T) {
 		e["GD_NATS_SETUP"] = "false"
 		return e
 	}
-	var workers []*process
+	var workers []*testenv.Process
 	for i := range dumpWorkers {
 		name := fmt.Sprintf("dump%d", i+1)
 		workers = append(workers, startWorker(t, workerEnv(name), name, "--stages", "dump", "--slots", strconv.Itoa(dumpSlots), "--grace", "1s"))
@@ -218,7 +218,7 @@ func TestLoad50Regions500Jobs(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
 	defer cancel()
-	js := connect(t, ns.URL)
+	js := testenv.ConnectNATS(t, ns.URL)
 	var runs []string
 	watches := map[string]*app.RunWatch{}
 	for i := range nRuns {
@@ -230,8 +230,8 @@ func TestLoad50Regions500Jobs(t *testing.T) {
 		runs, watches[id] = append(runs, id), w
 	}
 	for _, id := range runs {
-		if r := run(t, env, "trigger", "--run", id); r.code != 0 {
-			t.Fatalf("trigger %s: exit %d\n%s%s", id, r.code, r.stdout, r.stderr)
+		if r := run(t, env, "trigger", "--run", id); r.Code != 0 {
+			t.Fatalf("trigger %s: exit %d\n%s%s", id, r.Code, r.Stdout, r.Stderr)
 		}
 	}
 	t.Logf("%d runs triggered in %s", nRuns, time.Since(ready).Round(time.Millisecond))
@@ -245,8 +245,8 @@ func TestLoad50Regions500Jobs(t *testing.T) {
 		rep, err := watches[id].Wait(ctx, nil)
 		if err != nil {
 			for _, w := range workers {
-				if done, werr := w.exited(); done {
-					t.Errorf("worker %s exited: %v", w.name, werr)
+				if done, werr := w.Exited(); done {
+					t.Errorf("worker %s exited: %v", w.Name, werr)
 				}
 			}
 			t.Fatalf("run %s: %v (%s)", id, err, summary(rep))
@@ -281,7 +281,7 @@ func TestLoad50Regions500Jobs(t *testing.T) {
 	// The reporter files each run's report after the run's last event;
 	// wait for them so nothing is still being written when the spool is
 	// checked, then for the last acks to empty the work queue.
-	waitFor(t, "the run reports in the spool", 30*time.Second, func() bool {
+	testenv.WaitFor(t, "the run reports in the spool", 30*time.Second, func() bool {
 		for _, id := range runs {
 			if m, _ := filepath.Glob(filepath.Join(spool, "*", "run-"+id+".json")); len(m) != 1 {
 				return false
@@ -304,7 +304,7 @@ func TestLoad50Regions500Jobs(t *testing.T) {
 		}
 		checkReport(t, &rep, regionNames)
 	}
-	waitFor(t, "the jobs stream to be empty", 30*time.Second, func() bool {
+	testenv.WaitFor(t, "the jobs stream to be empty", 30*time.Second, func() bool {
 		return streamMsgs(t, ctx, js, pipeline.StreamJobs) == 0
 	})
 	if n := streamMsgs(t, ctx, js, pipeline.StreamDLQ); n != 0 {
@@ -314,13 +314,13 @@ func TestLoad50Regions500Jobs(t *testing.T) {
 	checkSpool(t, spool, shipDir, regionServer, runs, artifacts)
 	checkDumps(t, dumpLog, perServer)
 	for _, w := range workers {
-		if done, err := w.exited(); done {
-			t.Errorf("worker %s exited during the test: %v", w.name, err)
+		if done, err := w.Exited(); done {
+			t.Errorf("worker %s exited during the test: %v", w.Name, err)
 		}
 		// Warnings under load (retries, slow leases) are worth seeing
 		// even when every job ended well.
-		if warn := warnings(w.log.String(), 20); warn != "" {
-			t.Logf("%s warnings:\n%s", w.name, warn)
+		if warn := warnings(w.Log(), 20); warn != "" {
+			t.Logf("%s warnings:\n%s", w.Name, warn)
 		}
 	}
 	t.Logf("total %s", time.Since(began).Round(time.Millisecond))
@@ -417,7 +417,7 @@ func checkSpool(t *testing.T, spool, shipDir string, regionServer map[string]str
 		}
 	}
 	shipped := 0
-	for _, p := range walkFiles(t, shipDir) {
+	for _, p := range testenv.WalkFiles(t, shipDir) {
 		name := filepath.Base(p)
 		if store.IsTemp(name) || strings.Contains(name, ".tmp-") {
 			t.Errorf("temp file %s left in the ship dir", p)
@@ -429,7 +429,7 @@ func checkSpool(t *testing.T, spool, shipDir string, regionServer map[string]str
 	if want := len(reported); shipped != want {
 		t.Errorf("ship dir holds %d artifacts, want %d", shipped, want)
 	}
-	for _, p := range walkFiles(t, spool) {
+	for _, p := range testenv.WalkFiles(t, spool) {
 		if name := filepath.Base(p); store.IsTemp(name) || strings.Contains(name, ".tmp-") {
 			t.Errorf("temp file %s left in the spool", p)
 		}

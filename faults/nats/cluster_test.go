@@ -37,7 +37,7 @@ func TestJetStreamClusterLosesANode(t *testing.T) {
 	env["GD_NATS_REPLICAS"] = "3"
 	workers := startWorkers(t, env)
 	ctx := scenarioContext(t)
-	js := connect(t, c.URLs())
+	js := testenv.ConnectNATS(t, c.URLs(), reconnecting...)
 	checkReplicas(t, ctx, js, 3)
 
 	// The victim leads GD_JOBS and has a worker connected: the kill then
@@ -54,12 +54,12 @@ func TestJetStreamClusterLosesANode(t *testing.T) {
 
 	var reconnects []int
 	for _, w := range onVictim {
-		reconnects = append(reconnects, w.logCount("nats reconnected"))
+		reconnects = append(reconnects, w.LogCount("nats reconnected"))
 	}
 	start := time.Now()
 	victim.Kill()
 	for i, w := range onVictim {
-		waitFor(t, w.name+" to fail over", func() bool { return w.logCount("nats reconnected") > reconnects[i] })
+		testenv.WaitFor(t, w.Name+" to fail over", patience, func() bool { return w.LogCount("nats reconnected") > reconnects[i] })
 	}
 	t.Logf("workers on %s failed over %s after the kill", victim.Name, time.Since(start).Round(time.Millisecond))
 	g.release(t)
@@ -102,7 +102,7 @@ func checkReplicas(t *testing.T, ctx context.Context, js jetstream.JetStream, re
 // leaderWithWorker returns the node leading GD_JOBS, after moving the
 // leadership (step-downs elect another node at random) onto a node a
 // worker is connected to.
-func leaderWithWorker(t *testing.T, ctx context.Context, js jetstream.JetStream, c *testenv.NATSCluster, workers []*process) *testenv.NATSServer {
+func leaderWithWorker(t *testing.T, ctx context.Context, js jetstream.JetStream, c *testenv.NATSCluster, workers []*testenv.Process) *testenv.NATSServer {
 	t.Helper()
 	for range 20 {
 		leader := streamLeader(t, ctx, js, c, pipeline.StreamJobs, "")
@@ -122,7 +122,7 @@ func leaderWithWorker(t *testing.T, ctx context.Context, js jetstream.JetStream,
 func streamLeader(t *testing.T, ctx context.Context, js jetstream.JetStream, c *testenv.NATSCluster, stream, not string) *testenv.NATSServer {
 	t.Helper()
 	var leader string
-	waitFor(t, "a leader of "+stream, func() bool {
+	testenv.WaitFor(t, "a leader of "+stream, patience, func() bool {
 		ictx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		defer cancel()
 		s, err := js.Stream(ictx, stream)
@@ -144,13 +144,13 @@ func streamLeader(t *testing.T, ctx context.Context, js jetstream.JetStream, c *
 }
 
 // workersOn returns the workers whose NATS connection goes to node.
-func workersOn(t *testing.T, c *testenv.NATSCluster, node *testenv.NATSServer, workers []*process) []*process {
+func workersOn(t *testing.T, c *testenv.NATSCluster, node *testenv.NATSServer, workers []*testenv.Process) []*testenv.Process {
 	t.Helper()
-	var on []*process
+	var on []*testenv.Process
 	for _, w := range workers {
-		port, err := natsPeerPort(w.cmd.Process.Pid, c)
+		port, err := natsPeerPort(w.Pid(), c)
 		if err != nil {
-			t.Fatalf("%s: %v", w.name, err)
+			t.Fatalf("%s: %v", w.Name, err)
 		}
 		if port == node.Port {
 			on = append(on, w)

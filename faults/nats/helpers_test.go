@@ -1,21 +1,16 @@
 package nats
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -34,19 +29,7 @@ import (
 var binary string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "gravedancer-faults-nats-")
-	if err != nil {
-		panic(err)
-	}
-	binary = filepath.Join(dir, "gravedancer")
-	out, err := exec.Command("go", "build", "-o", binary, "gravedancer/cmd/gravedancer").CombinedOutput()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "build gravedancer: %v\n%s", err, out)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	os.Exit(testenv.MainWithBinary(m, &binary, "gravedancer/cmd/gravedancer"))
 }
 
 const (
@@ -60,29 +43,11 @@ const (
 // server so their dumps run at the same time.
 var regions = []string{"REG1", "REG2"}
 
-type result struct {
-	code           int
-	stdout, stderr string
-}
-
-// run executes the binary with exactly env (plus PATH) and waits for it.
-func run(t *testing.T, env map[string]string, args ...string) result {
+// run executes the binary with exactly env (see testenv.Command) and waits
+// for it.
+func run(t *testing.T, env map[string]string, args ...string) testenv.Result {
 	t.Helper()
-	cmd := exec.Command(binary, args...)
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "TZ=UTC"}
-	for k, v := range env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return result{code, stdout.String(), stderr.String()}
+	return testenv.Run(t, binary, env, args...)
 }
 
 // fleet is the source side of a run: one MariaDB server per region. Runs of
@@ -101,8 +66,8 @@ func newFleet(t *testing.T) *fleet {
 		m.CreateUser(t, "backupuser", sourcePassword, sourceGrants)
 		f.sources[r] = m
 	}
-	writeFile(t, filepath.Join(f.secrets, "source.password"), sourcePassword, 0o600)
-	writeFile(t, filepath.Join(f.secrets, "restore.password"), restorePassword, 0o600)
+	testenv.WriteFile(t, filepath.Join(f.secrets, "source.password"), sourcePassword, 0o600)
+	testenv.WriteFile(t, filepath.Join(f.secrets, "restore.password"), restorePassword, 0o600)
 	return f
 }
 
@@ -149,14 +114,6 @@ func (f *fleet) env(t *testing.T, natsURL, tool string) map[string]string {
 // ackWait is GD_ACK_WAIT of every run here.
 const ackWait = 5 * time.Second
 
-func writeFile(t *testing.T, path, content string, mode os.FileMode) string {
-	t.Helper()
-	if err := os.WriteFile(path, []byte(content), mode); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
 // gate is a dump-tool wrapper: every invocation records its pid in
 // dir/started and waits until dir/release exists, then execs the real tool.
 // The test knows which dumps are in flight and decides when they may go on.
@@ -182,7 +139,7 @@ for _ in $(seq 1 6000); do
 done
 exit 99
 `, started, release, real)
-	g.tool = writeFile(t, filepath.Join(g.dir, "dump-tool"), script, 0o755)
+	g.tool = testenv.WriteFile(t, filepath.Join(g.dir, "dump-tool"), script, 0o755)
 	t.Cleanup(func() {
 		g.release(t)
 		for _, pid := range g.started() {
@@ -211,94 +168,22 @@ func (g *gate) release(t *testing.T) {
 	}
 }
 
-// process is a worker binary running in the background.
-type process struct {
-	name string
-	cmd  *exec.Cmd
-	log  *syncBuffer
-	done chan error
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // startWorker starts `gravedancer worker args…`; it is killed when the test
 // ends and its log is shown if the test failed.
-func startWorker(t *testing.T, env map[string]string, name string, args ...string) *process {
+func startWorker(t *testing.T, env map[string]string, name string, args ...string) *testenv.Process {
 	t.Helper()
-	p := &process{name: name, log: &syncBuffer{}, done: make(chan error, 1)}
-	p.cmd = exec.Command(binary, append([]string{"worker"}, args...)...)
-	p.cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "TZ=UTC"}
-	for k, v := range env {
-		p.cmd.Env = append(p.cmd.Env, k+"="+v)
-	}
-	p.cmd.Stderr, p.cmd.Stdout = p.log, p.log
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { p.done <- p.cmd.Wait() }()
-	t.Cleanup(func() {
-		if p.alive() {
-			_ = p.cmd.Process.Kill()
-		}
-		<-p.done
-		if t.Failed() {
-			t.Logf("--- %s log ---\n%s", name, p.log.String())
-		}
-	})
-	return p
-}
-
-// alive reports whether the worker has not exited.
-func (p *process) alive() bool {
-	select {
-	case err := <-p.done:
-		p.done <- err // keep it for Cleanup
-		return false
-	default:
-		return true
-	}
-}
-
-// logCount counts the worker's log records with message msg.
-func (p *process) logCount(msg string) int {
-	n := 0
-	sc := bufio.NewScanner(strings.NewReader(p.log.String()))
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		var rec struct {
-			Msg string `json:"msg"`
-		}
-		if json.Unmarshal(sc.Bytes(), &rec) == nil && rec.Msg == msg {
-			n++
-		}
-	}
-	return n
+	return testenv.StartProcess(t, binary, env, name, append([]string{"worker"}, args...)...)
 }
 
 // startWorkers runs `gravedancer setup` for env and starts two worker
 // processes running every stage, each with its own state dir, binding
 // what setup created as per-role workers do.
-func startWorkers(t *testing.T, env map[string]string) []*process {
+func startWorkers(t *testing.T, env map[string]string) []*testenv.Process {
 	t.Helper()
-	if r := run(t, env, "setup"); r.code != 0 {
-		t.Fatalf("setup: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	if r := run(t, env, "setup"); r.Code != 0 {
+		t.Fatalf("setup: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
 	}
-	var ps []*process
+	var ps []*testenv.Process
 	for _, name := range []string{"workerA", "workerB"} {
 		e := map[string]string{}
 		for k, v := range env {
@@ -311,50 +196,22 @@ func startWorkers(t *testing.T, env map[string]string) []*process {
 	// Running means connected, with every stage's consumer bound: only
 	// then does the test know which node serves which worker.
 	for _, p := range ps {
-		waitFor(t, p.name+" to run", func() bool {
-			if !p.alive() {
-				t.Fatalf("%s exited at start:\n%s", p.name, p.log.String())
+		testenv.WaitFor(t, p.Name+" to run", patience, func() bool {
+			if !p.Alive() {
+				t.Fatalf("%s exited at start:\n%s", p.Name, p.Log())
 			}
-			return p.logCount("worker running") > 0
+			return p.LogCount("worker running") > 0
 		})
 	}
 	return ps
 }
 
-// waitFor polls cond until it holds, failing the test after a deadline.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	if !eventually(cond) {
-		t.Fatalf("timed out waiting for %s", what)
-	}
-}
+// patience bounds every wait of these tests.
+const patience = time.Minute
 
-// eventually polls cond for up to a minute.
-func eventually(cond func() bool) bool {
-	deadline := time.Now().Add(60 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return true
-}
-
-// connect connects the test itself, reconnecting for as long as it takes.
-func connect(t *testing.T, urls string) jetstream.JetStream {
-	t.Helper()
-	nc, err := nats.Connect(urls, nats.MaxReconnects(-1), nats.ReconnectWait(100*time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return js
-}
+// reconnecting are the options of the test's own NATS client: it
+// reconnects for as long as it takes.
+var reconnecting = []nats.Option{nats.MaxReconnects(-1), nats.ReconnectWait(100 * time.Millisecond)}
 
 func scenarioContext(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
@@ -369,8 +226,8 @@ func trigger(t *testing.T, ctx context.Context, js jetstream.JetStream, env map[
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := run(t, env, "trigger", "--run", runID); r.code != 0 {
-		t.Fatalf("trigger: exit %d %s", r.code, r.stderr)
+	if r := run(t, env, "trigger", "--run", runID); r.Code != 0 {
+		t.Fatalf("trigger: exit %d %s", r.Code, r.Stderr)
 	}
 	return watch
 }
@@ -379,7 +236,7 @@ func trigger(t *testing.T, ctx context.Context, js jetstream.JetStream, env map[
 // and returns the pids of those tool invocations.
 func waitDumpsInFlight(t *testing.T, g *gate) []int {
 	t.Helper()
-	waitFor(t, "both dumps to be in flight", func() bool { return len(g.started()) >= len(regions) })
+	testenv.WaitFor(t, "both dumps to be in flight", patience, func() bool { return len(g.started()) >= len(regions) })
 	return g.started()
 }
 
@@ -390,7 +247,7 @@ func waitDumpsInFlight(t *testing.T, g *gate) []int {
 func holdPastAckWait(t *testing.T, ctx context.Context, js jetstream.JetStream) {
 	t.Helper()
 	since := time.Now()
-	waitFor(t, "the dumps to be in flight for longer than the ack wait", func() bool {
+	testenv.WaitFor(t, "the dumps to be in flight for longer than the ack wait", patience, func() bool {
 		info := consumerInfo(t, ctx, js, job.StageDump)
 		if info.NumRedelivered > 0 {
 			t.Fatalf("a dump job was redelivered while its dump was in flight and heartbeating: %+v", info)
@@ -419,7 +276,7 @@ func consumerInfo(t *testing.T, ctx context.Context, js jetstream.JetStream, nam
 // one artifact per region in the spool and a shipped copy matching the
 // manifest, an empty work queue and DLQ, the run report filed, and the
 // workers still alive.
-func checkRun(t *testing.T, ctx context.Context, js jetstream.JetStream, watch *app.RunWatch, runID string, env map[string]string, g *gate, workers []*process) {
+func checkRun(t *testing.T, ctx context.Context, js jetstream.JetStream, watch *app.RunWatch, runID string, env map[string]string, g *gate, workers []*testenv.Process) {
 	t.Helper()
 	rep, err := watch.Wait(ctx, nil)
 	if err != nil {
@@ -447,7 +304,7 @@ func checkRun(t *testing.T, ctx context.Context, js jetstream.JetStream, watch *
 	}
 	// The reporter files the run report after the last event; wait for it so
 	// no write is in flight when the spool is checked.
-	waitFor(t, "the run report in the spool", func() bool {
+	testenv.WaitFor(t, "the run report in the spool", patience, func() bool {
 		m, _ := filepath.Glob(filepath.Join(env["GD_SPOOL_DIR"], "*", "run-"+runID+".json"))
 		return len(m) == 1
 	})
@@ -455,15 +312,15 @@ func checkRun(t *testing.T, ctx context.Context, js jetstream.JetStream, watch *
 		checkSpool(t, env, r)
 	}
 	// The last stage acks after it announced the region done.
-	if !eventually(func() bool { return streamMsgs(ctx, js, pipeline.StreamJobs) == 0 }) {
+	if !testenv.Eventually(patience, func() bool { return streamMsgs(ctx, js, pipeline.StreamJobs) == 0 }) {
 		t.Fatalf("the work queue is not empty after the run:%s", leftovers(ctx, js, pipeline.StreamJobs))
 	}
 	if n := streamMsgs(ctx, js, pipeline.StreamDLQ); n != 0 {
 		t.Errorf("DLQ holds %d entries, want 0", n)
 	}
 	for _, w := range workers {
-		if !w.alive() {
-			t.Errorf("%s exited: %v", w.name, <-w.done)
+		if !w.Alive() {
+			t.Errorf("%s exited: %v", w.Name, w.Wait())
 		}
 	}
 }
@@ -485,22 +342,22 @@ func streamMsgs(ctx context.Context, js jetstream.JetStream, name string) int {
 
 // checkStatus asserts that `gravedancer status` lists every worker: the
 // presence bucket must survive what the test did to the server.
-func checkStatus(t *testing.T, env map[string]string, workers []*process) {
+func checkStatus(t *testing.T, env map[string]string, workers []*testenv.Process) {
 	t.Helper()
 	r := run(t, env, "status", "--json")
-	if r.code != 0 {
-		t.Fatalf("status: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	if r.Code != 0 {
+		t.Fatalf("status: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
 	}
 	var st app.Status
-	if err := json.Unmarshal([]byte(r.stdout), &st); err != nil {
-		t.Fatalf("status --json: %v\n%s", err, r.stdout)
+	if err := json.Unmarshal([]byte(r.Stdout), &st); err != nil {
+		t.Fatalf("status --json: %v\n%s", err, r.Stdout)
 	}
 	var got, want []string
 	for _, w := range st.Workers {
 		got = append(got, w.ID[strings.LastIndexByte(w.ID, ':')+1:])
 	}
 	for _, w := range workers {
-		want = append(want, strconv.Itoa(w.cmd.Process.Pid))
+		want = append(want, strconv.Itoa(w.Pid()))
 	}
 	sort.Strings(got)
 	sort.Strings(want)
@@ -515,7 +372,7 @@ func checkSpool(t *testing.T, env map[string]string, region string) {
 	t.Helper()
 	spool := env["GD_SPOOL_DIR"]
 	var artifacts []string
-	for _, n := range walkNames(t, spool) {
+	for _, n := range testenv.WalkNames(t, spool) {
 		if strings.Contains(n, ".tmp-") {
 			t.Errorf("temp file %s left in the spool", n)
 		}
@@ -527,7 +384,7 @@ func checkSpool(t *testing.T, env map[string]string, region string) {
 		t.Errorf("%s artifacts in the spool = %v, want exactly 1", region, artifacts)
 		return
 	}
-	for _, n := range walkNames(t, env["GD_SHIP_DIR"]) {
+	for _, n := range testenv.WalkNames(t, env["GD_SHIP_DIR"]) {
 		if strings.Contains(n, ".tmp-") {
 			t.Errorf("temp file %s left in the ship dir", n)
 		}
@@ -559,23 +416,4 @@ func checkSpool(t *testing.T, env map[string]string, region string) {
 	if got := hex.EncodeToString(sum[:]); got != m.SHA256 {
 		t.Errorf("shipped %s sha256 = %s, want %s (manifest)", shipped[0], got, m.SHA256)
 	}
-}
-
-// walkNames returns the base names of all regular files under root.
-func walkNames(t *testing.T, root string) []string {
-	t.Helper()
-	var names []string
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if !d.IsDir() {
-			names = append(names, d.Name())
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return names
 }

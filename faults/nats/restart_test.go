@@ -32,7 +32,7 @@ func TestNATSServerRestartMidRun(t *testing.T) {
 			env := f.env(t, ns.URL, g.tool)
 			workers := startWorkers(t, env)
 			ctx := scenarioContext(t)
-			js := connect(t, ns.URL)
+			js := testenv.ConnectNATS(t, ns.URL, reconnecting...)
 			runID := "restart-" + tc.name
 			watch := trigger(t, ctx, js, env, runID)
 
@@ -40,13 +40,13 @@ func TestNATSServerRestartMidRun(t *testing.T) {
 			holdPastAckWait(t, ctx, js)
 			var reconnects []int
 			for _, w := range workers {
-				reconnects = append(reconnects, w.logCount("nats reconnected"))
+				reconnects = append(reconnects, w.LogCount("nats reconnected"))
 			}
 			start := time.Now()
 			tc.restart(ns, t)
 			t.Logf("nats-server restarted (%s) in %s", tc.name, time.Since(start).Round(time.Millisecond))
 			for i, w := range workers {
-				waitFor(t, w.name+" to reconnect", func() bool { return w.logCount("nats reconnected") > reconnects[i] })
+				testenv.WaitFor(t, w.Name+" to reconnect", patience, func() bool { return w.LogCount("nats reconnected") > reconnects[i] })
 			}
 			t.Logf("workers reconnected %s after the restart began", time.Since(start).Round(time.Millisecond))
 			g.release(t)

@@ -27,7 +27,7 @@ func TestRunWatchLosesItsConsumerNode(t *testing.T) {
 	t.Parallel()
 	c := testenv.StartNATSCluster(t, 3)
 	ctx := scenarioContext(t)
-	js := connect(t, c.URLs())
+	js := testenv.ConnectNATS(t, c.URLs(), reconnecting...)
 	if err := pipeline.EnsureStreams(ctx, js, 3); err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +78,7 @@ func TestRunWatchLosesItsConsumerNode(t *testing.T) {
 func watchConsumerNode(t *testing.T, ctx context.Context, js jetstream.JetStream, c *testenv.NATSCluster) *testenv.NATSServer {
 	t.Helper()
 	var leader string
-	waitFor(t, "the watch's consumer", func() bool {
+	testenv.WaitFor(t, "the watch's consumer", patience, func() bool {
 		lctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		defer cancel()
 		s, err := js.Stream(lctx, pipeline.StreamEvents)
@@ -115,7 +115,7 @@ func publishEvent(t *testing.T, ctx context.Context, js jetstream.JetStream, run
 	m := &nats.Msg{Subject: subject, Data: data, Header: nats.Header{}}
 	m.Header.Set(pipeline.HdrRun, run)
 	var err error
-	if !eventually(func() bool {
+	if !testenv.Eventually(patience, func() bool {
 		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		defer cancel()
 		_, err = js.PublishMsg(pctx, m, jetstream.WithMsgID(id))

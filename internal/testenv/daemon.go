@@ -1,9 +1,12 @@
 package testenv
 
 import (
+	"fmt"
+	"os"
 	"os/exec"
 	"sync"
 	"syscall"
+	"testing"
 	"time"
 )
 
@@ -46,4 +49,49 @@ func (d *daemon) stop(sig syscall.Signal, timeout time.Duration) {
 		d.watchdog = nil
 	}
 	d.mu.Unlock()
+}
+
+// launch starts cmd in a process group of its own, with stdout and stderr
+// appended to logPath (created with perm), makes it d's process and
+// starts its watchdog, which removes dir (see startWatchdog). It returns
+// a channel closed once cmd has exited and been waited for. Waiting until
+// the daemon is ready is the caller's part.
+func (d *daemon) launch(cmd *exec.Cmd, logPath string, perm os.FileMode, dir string) (<-chan struct{}, error) {
+	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, perm)
+	if err != nil {
+		return nil, err
+	}
+	defer logf.Close()
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start %s: %w", cmd.Path, err)
+	}
+	done := make(chan struct{})
+	go func() {
+		_ = cmd.Wait()
+		close(done)
+	}()
+	watchdog := startWatchdog(cmd.Process.Pid, dir)
+	d.mu.Lock()
+	d.cmd, d.done, d.watchdog = cmd, done, watchdog
+	d.mu.Unlock()
+	return done, nil
+}
+
+// tempDir makes a fresh directory prefix* in the system temp dir (short
+// paths, unlike t.TempDir: sockets live there), removed when the test
+// ends. what names the caller in a failure.
+func tempDir(t testing.TB, what, prefix string) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", prefix)
+	if err != nil {
+		t.Fatalf("testenv: %s: %v", what, err)
+	}
+	t.Cleanup(func() {
+		if err := os.RemoveAll(dir); err != nil {
+			t.Errorf("testenv: removing %s: %v", dir, err)
+		}
+	})
+	return dir
 }

@@ -129,16 +129,8 @@ func StartMariaDBArgs(t testing.TB, extra ...string) *MariaDB {
 		runAs = "mysql"
 	}
 
-	base, err := os.MkdirTemp("", "gd-mariadb-")
-	if err != nil {
-		t.Fatalf("testenv: StartMariaDB: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := os.RemoveAll(base); err != nil {
-			t.Errorf("testenv: removing %s: %v", base, err)
-		}
-	})
-	// MkdirTemp makes a 0700 dir; mariadbd runs as mysql and must reach it.
+	base := tempDir(t, "StartMariaDB", "gd-mariadb-")
+	// tempDir makes a 0700 dir; mariadbd runs as mysql and must reach it.
 	if err := os.Chmod(base, 0o755); err != nil {
 		t.Fatalf("testenv: StartMariaDB: %v", err)
 	}
@@ -341,12 +333,6 @@ var errPortInUse = errors.New("port already in use")
 
 func (m *MariaDB) startOnce() error {
 	errOffset := proc.FileSize(m.errLog)
-	out, err := os.OpenFile(m.outLog, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		return err
-	}
-	defer out.Close()
-
 	args := []string{
 		"--no-defaults",
 		"--datadir=" + m.DataDir,
@@ -362,23 +348,10 @@ func (m *MariaDB) startOnce() error {
 		args = append(args, "--user="+m.runAsUser)
 	}
 	args = append(append(args, serverSettings...), m.extraArgs...)
-	cmd := exec.Command(m.mariadbd, args...)
-	cmd.Stdout = out
-	cmd.Stderr = out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start %s: %w", m.mariadbd, err)
+	done, err := m.daemon.launch(exec.Command(m.mariadbd, args...), m.outLog, 0o644, m.base)
+	if err != nil {
+		return err
 	}
-	done := make(chan struct{})
-	go func() {
-		_ = cmd.Wait()
-		close(done)
-	}()
-	watchdog := startWatchdog(cmd.Process.Pid, m.base)
-	m.mu.Lock()
-	m.cmd, m.done, m.watchdog = cmd, done, watchdog
-	m.mu.Unlock()
-
 	err = m.waitReady(done)
 	if err == nil {
 		return nil

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // StartNATS starts an embedded nats-server with JetStream enabled, its store
@@ -43,4 +45,22 @@ func StartNATS(t testing.TB) (*server.Server, string) {
 		t.Fatalf("testenv: StartNATS: JetStream is not enabled")
 	}
 	return s, s.ClientURL()
+}
+
+// ConnectNATS connects a test's own client to urls (comma-separated),
+// with the nats.go defaults unless opts say otherwise (e.g.
+// nats.MaxReconnects(-1) to ride out server restarts), and returns a
+// JetStream context on it. The connection is closed when the test ends.
+func ConnectNATS(t testing.TB, urls string, opts ...nats.Option) jetstream.JetStream {
+	t.Helper()
+	nc, err := nats.Connect(urls, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return js
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -17,6 +16,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"gravedancer/internal/proc"
 )
 
 // natsStopTimeout is how long Stop waits for a SIGTERMed server before
@@ -110,29 +111,13 @@ func (s *NATSServer) Start(t testing.TB) {
 // start runs the server and waits until it is ready; on failure the
 // process is gone and the error says why (errPortTaken when a port was).
 func (s *NATSServer) start() error {
-	logf, err := os.OpenFile(s.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		return err
-	}
-	defer logf.Close()
 	// Readiness is read from what this start logs, not from the port
 	// alone: another process may hold the port we were given.
-	from, err := logf.Seek(0, io.SeekEnd)
+	from := proc.FileSize(s.logPath)
+	done, err := s.launch(exec.Command(s.bin, s.args...), s.logPath, 0o644, s.dir)
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command(s.bin, s.args...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start: %w", err)
-	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	s.mu.Lock()
-	s.cmd, s.done = cmd, done
-	s.watchdog = startWatchdog(cmd.Process.Pid, s.dir)
-	s.mu.Unlock()
 	if err := s.waitReady(done, from); err != nil {
 		s.Kill()
 		if strings.Contains(s.logSince(from), "address already in use") {

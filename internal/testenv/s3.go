@@ -59,15 +59,7 @@ func StartS3(t testing.TB) *S3 {
 	if !ok {
 		Require(t, "versitygw not found in PATH or the Go bin directory (run make deps, or scripts/ensure-versitygw.sh)")
 	}
-	dir, err := os.MkdirTemp("", "gd-s3-")
-	if err != nil {
-		t.Fatalf("testenv: StartS3: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := os.RemoveAll(dir); err != nil {
-			t.Errorf("testenv: removing %s: %v", dir, err)
-		}
-	})
+	dir := tempDir(t, "StartS3", "gd-s3-")
 	s := &S3{
 		AccessKey: "gdtest" + randHex(t, 6),
 		SecretKey: randHex(t, 20),
@@ -127,29 +119,14 @@ func randHex(t testing.TB, n int) string {
 }
 
 func (s *S3) startOnce() error {
-	logf, err := os.OpenFile(s.logFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-	if err != nil {
-		return err
-	}
-	defer logf.Close()
 	cmd := exec.Command(s.bin, "--port", s.Host, "--quiet", "posix", s.Root)
 	// The keys go in the environment: versitygw reads ROOT_ACCESS_KEY and
 	// ROOT_SECRET_KEY, so they never show in /proc/*/cmdline.
 	cmd.Env = append(os.Environ(), "ROOT_ACCESS_KEY="+s.AccessKey, "ROOT_SECRET_KEY="+s.SecretKey)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start %s: %w", s.bin, err)
+	done, err := s.launch(cmd, s.logFile, 0o600, s.dir)
+	if err != nil {
+		return err
 	}
-	done := make(chan struct{})
-	go func() {
-		_ = cmd.Wait()
-		close(done)
-	}()
-	s.mu.Lock()
-	s.cmd, s.done = cmd, done
-	s.watchdog = startWatchdog(cmd.Process.Pid, s.dir)
-	s.mu.Unlock()
 	if err := s.waitReady(done); err != nil {
 		s.stop(syscall.SIGKILL, 0)
 		return err

@@ -78,15 +78,7 @@ func StartSSHD(t testing.TB) *SSHD {
 		Require(t, "sshd needs %s: %v", privsepDir, err)
 	}
 
-	base, err := os.MkdirTemp("", "gd-sshd-")
-	if err != nil {
-		t.Fatalf("testenv: StartSSHD: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := os.RemoveAll(base); err != nil {
-			t.Errorf("testenv: removing %s: %v", base, err)
-		}
-	})
+	base := tempDir(t, "StartSSHD", "gd-sshd-")
 	s := &SSHD{
 		Host:       "127.0.0.1",
 		User:       u.Username,
@@ -205,29 +197,11 @@ func ensurePrivsepDir() error {
 
 func (s *SSHD) startOnce() error {
 	logOffset := proc.FileSize(s.logFile)
-	logf, err := os.OpenFile(s.logFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	// sshd refuses to re-exec itself unless started by absolute path.
+	done, err := s.launch(exec.Command(s.sshd, "-D", "-e", "-f", s.config), s.logFile, 0o600, s.base)
 	if err != nil {
 		return err
 	}
-	defer logf.Close()
-	// sshd refuses to re-exec itself unless started by absolute path.
-	cmd := exec.Command(s.sshd, "-D", "-e", "-f", s.config)
-	cmd.Stdout = logf
-	cmd.Stderr = logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start %s: %w", s.sshd, err)
-	}
-	done := make(chan struct{})
-	go func() {
-		_ = cmd.Wait()
-		close(done)
-	}()
-	s.mu.Lock()
-	s.cmd, s.done = cmd, done
-	s.watchdog = startWatchdog(cmd.Process.Pid, s.base)
-	s.mu.Unlock()
-
 	err = s.waitReady(done)
 	if err == nil {
 		return nil

@@ -2,6 +2,12 @@
 // MariaDB server (mariadbd, one private data directory per instance) and a real
 // embedded NATS server with JetStream. Nothing here is a mock.
 //
+// It also holds the harness of the end-to-end tests that run a real
+// binary: MainWithBinary builds it once for a package's TestMain, Run runs
+// it to completion and StartProcess in the background (killed when the
+// test ends), both in the clean environment of Command; WaitFor and
+// Eventually poll, ConnectNATS gives the test its own JetStream client.
+//
 // It is meant for tests of other packages only. A service whose binaries are
 // missing makes the test skip locally and fail under CI (see Require).
 package testenv
