@@ -6,6 +6,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -88,9 +89,25 @@ func TestSecretsNeverLeak(t *testing.T) {
 	_, url := testenv.StartNATS(t)
 	env["GD_NATS_URL"] = url
 	health := "127.0.0.1:" + strconv.Itoa(testenv.FreePort(t))
+	// The status page's token and the alert webhook's secret are secrets
+	// too; the webhook's bodies are outputs to scan.
+	const webToken, alertSecret = "web-token-5b1f0c9e7d", "Bearer alert-secret-77c2e4a1"
+	env["GD_WEB_TOKEN"] = webToken
+	var alerts testenv.SyncBuffer
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != alertSecret {
+			t.Errorf("alert without its secret header")
+		}
+		b, _ := io.ReadAll(r.Body)
+		alerts.Write(append(b, '\n'))
+	}))
+	t.Cleanup(receiver.Close)
+	env["GD_ALERT_WEBHOOK"] = receiver.URL + "/hook"
+	env["GD_ALERT_SECRET"] = alertSecret
 
 	sampler := startSampler(t)
-	svc := exec.Command(binary, "worker", "--stages", "plan,dump,stats,check,restore,ship,retain", "--health", health)
+	// `run` also serves the status page and its API on the health address.
+	svc := exec.Command(binary, "run", "--health", health)
 	svc.Env = []string{"PATH=" + os.Getenv("PATH")}
 	for k, v := range env {
 		svc.Env = append(svc.Env, k+"="+v)
@@ -148,19 +165,30 @@ func TestSecretsNeverLeak(t *testing.T) {
 	} else {
 		t.Errorf("dlq show: exit %d %s", r.Code, r.Stderr)
 	}
-	for _, path := range []string{"/healthz", "/readyz", "/"} {
-		if resp, err := http.Get("http://" + health + path); err == nil {
-			b, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			outputs = append(outputs, string(b))
+	for _, path := range []string{"/healthz", "/readyz", "/metrics", "/", "/runs", "/runs/leak-1", "/dlq",
+		"/regions/REG1", "/regions/REG3", "/api/status", "/api/regions", "/api/runs", "/api/runs/leak-1", "/api/dlq"} {
+		resp, err := http.Get("http://" + health + path)
+		if err != nil {
+			t.Errorf("GET %s: %v", path, err)
+			continue
 		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("GET %s: %s, want 200 (the scan would prove nothing)", path, resp.Status)
+		}
+		outputs = append(outputs, string(b))
 	}
+	// The exclusion alert has gone out once the run finished; wait for it
+	// so its body is scanned.
+	testenv.WaitFor(t, "the exclusion alert", time.Minute, func() bool { return strings.Contains(alerts.String(), `"excluded"`) })
 	sampler.halt()
-	outputs = append(outputs, logs.String())
+	outputs = append(outputs, logs.String(), alerts.String())
 	outputs = append(outputs, streamContents(t, js)...)
 	outputs = append(outputs, dumps(t, env["GD_SPOOL_DIR"])...)
 
-	secrets := map[string]string{"source": password, "restore": restorePassword, "target": targetPassword}
+	secrets := map[string]string{"source": password, "restore": restorePassword, "target": targetPassword,
+		"web token": webToken, "alert secret": alertSecret}
 	for name, pw := range secrets {
 		for i, out := range outputs {
 			if strings.Contains(out, pw) {
