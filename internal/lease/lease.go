@@ -13,8 +13,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"gravedancer/internal/pipeline"
 )
 
 // Bucket is the KV bucket holding test-server leases.
@@ -97,7 +98,7 @@ func (l *Leases) Acquire(ctx context.Context, servers []string) (*Lease, context
 			// A bucket without a leader (mid-election after a cluster node
 			// died) or a reconnecting client is waited out like a busy
 			// server, not failed: the failure would cost the job an attempt.
-			if !errors.Is(err, jetstream.ErrKeyExists) && !transient(err) {
+			if !errors.Is(err, jetstream.ErrKeyExists) && !pipeline.Transient(err) {
 				return nil, nil, fmt.Errorf("lease %s: %w", s, err)
 			}
 		}
@@ -160,7 +161,7 @@ func (ls *Lease) renew(ctx context.Context) {
 			t.Reset(every)
 		case ctx.Err() != nil:
 			return
-		case transient(err) && time.Since(renewed) < ls.l.ttl-ls.l.ttl/4:
+		case pipeline.Transient(err) && time.Since(renewed) < ls.l.ttl-ls.l.ttl/4:
 			uncertain = true
 			t.Reset(ls.l.poll)
 		default:
@@ -168,22 +169,6 @@ func (ls *Lease) renew(ctx context.Context) {
 			return
 		}
 	}
-}
-
-// transient reports whether a KV request may succeed if tried again
-// shortly: no responders (no stream leader, mid-election), no answer in
-// time, the connection reconnecting, or the cluster saying it is busy.
-func transient(err error) bool {
-	var apiErr *jetstream.APIError
-	switch {
-	case errors.Is(err, jetstream.ErrNoStreamResponse), errors.Is(err, nats.ErrNoResponders),
-		errors.Is(err, context.DeadlineExceeded), errors.Is(err, nats.ErrTimeout),
-		errors.Is(err, nats.ErrConnectionReconnecting), errors.Is(err, nats.ErrDisconnected):
-		return true
-	case errors.As(err, &apiErr):
-		return apiErr.Code == 503
-	}
-	return false
 }
 
 // Release gives the server back. It deletes the key only if this lease still

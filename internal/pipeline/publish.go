@@ -43,7 +43,7 @@ func publishRetry(ctx context.Context, js jetstream.JetStream, subject, id strin
 		if err == nil {
 			return ack, nil
 		}
-		if !transient(err) || ctx.Err() != nil {
+		if !Transient(err) || ctx.Err() != nil {
 			return nil, fmt.Errorf("publish %s: %w", subject, err)
 		}
 		sleep(ctx, wait)
@@ -51,11 +51,11 @@ func publishRetry(ctx context.Context, js jetstream.JetStream, subject, id strin
 	}
 }
 
-// transient reports whether a JetStream request may succeed if tried again
-// shortly: no responders (a stream without a leader, mid-election), no
+// Transient reports whether a JetStream request (a publish, a KV write)
+// may succeed if tried again shortly: no responders (a stream without a leader, mid-election), no
 // answer in time (the leader died with the request in flight), the
 // connection between servers, or the cluster saying it is busy.
-func transient(err error) bool {
+func Transient(err error) bool {
 	var apiErr *jetstream.APIError
 	switch {
 	case errors.Is(err, jetstream.ErrNoStreamResponse), errors.Is(err, nats.ErrNoResponders),
@@ -83,7 +83,7 @@ func doubleAck(ctx context.Context, msg jetstream.Msg) error {
 		if err == nil || errors.Is(err, jetstream.ErrMsgAlreadyAckd) {
 			return nil
 		}
-		if !transient(err) || ctx.Err() != nil {
+		if !Transient(err) || ctx.Err() != nil {
 			return err
 		}
 		sleep(ctx, wait)

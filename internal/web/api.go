@@ -51,14 +51,8 @@ func (s *Server) apiRun(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiDLQ(w http.ResponseWriter, r *http.Request) {
-	f, err := parseFilter(r.URL.Query())
-	if err != nil {
-		s.fail(w, r, http.StatusBadRequest, err.Error())
-		return
-	}
-	entries, err := s.b.DLQ(r.Context(), f)
-	if err != nil {
-		s.fail(w, r, http.StatusBadGateway, "dlq: "+err.Error())
+	_, entries, ok := s.dlqEntries(w, r)
+	if !ok {
 		return
 	}
 	if entries == nil {

@@ -190,14 +190,8 @@ type dlqRow struct {
 }
 
 func (s *Server) dlq(w http.ResponseWriter, r *http.Request) {
-	f, err := parseFilter(r.URL.Query())
-	if err != nil {
-		s.fail(w, r, http.StatusBadRequest, err.Error())
-		return
-	}
-	entries, err := s.b.DLQ(r.Context(), f)
-	if err != nil {
-		s.fail(w, r, http.StatusBadGateway, "dlq: "+err.Error())
+	f, entries, ok := s.dlqEntries(w, r)
+	if !ok {
 		return
 	}
 	page := dlqPage{Filter: f, Regions: s.b.Regions(), Stages: app.AllStages(), TokenAuth: s.opts.Auth.Token != ""}
@@ -208,6 +202,22 @@ func (s *Server) dlq(w http.ResponseWriter, r *http.Request) {
 		page.Entries = append(page.Entries, dlqRow{DLQEntry: entries[i], FormToken: s.tokens.replay(entries[i].Seq)})
 	}
 	s.render(w, http.StatusOK, "dlq", page)
+}
+
+// dlqEntries reads the DLQ entries the request's filter selects; on a bad
+// filter or an unreadable stream it has answered with the error.
+func (s *Server) dlqEntries(w http.ResponseWriter, r *http.Request) (pipeline.Filter, []DLQEntry, bool) {
+	f, err := parseFilter(r.URL.Query())
+	if err != nil {
+		s.fail(w, r, http.StatusBadRequest, err.Error())
+		return f, nil, false
+	}
+	entries, err := s.b.DLQ(r.Context(), f)
+	if err != nil {
+		s.fail(w, r, http.StatusBadGateway, "dlq: "+err.Error())
+		return f, nil, false
+	}
+	return f, entries, true
 }
 
 // parseFilter reads region, stage and run from a query. They end up in NATS
