@@ -91,10 +91,8 @@ func lastVerified(spool *store.Spool) alert.LastVerifiedFunc {
 		if err != nil {
 			return time.Time{}, false, err
 		}
-		for i := len(entries) - 1; i >= 0; i-- {
-			if e := entries[i]; e.Verified != nil && e.Manifest != nil {
-				return e.Time, true, nil
-			}
+		if e := store.NewestVerified(entries); e != nil {
+			return e.Time, true, nil
 		}
 		return time.Time{}, false, nil
 	}

@@ -79,13 +79,10 @@ func regionStatus(spool *store.Spool, region string, runs []*report.Report, now 
 	if err != nil {
 		return rs, err
 	}
-	for i := len(entries) - 1; i >= 0; i-- {
-		if e := entries[i]; e.Verified != nil && e.Manifest != nil {
-			t := e.Time
-			rs.LastGood, rs.AgeSeconds, rs.Bytes, rs.Path = &t, int64(now.Sub(t).Seconds()), e.Manifest.Bytes, e.Path
-			rs.VerifiedRows = e.Verified.RowsVerified
-			break
-		}
+	if e := store.NewestVerified(entries); e != nil {
+		t := e.Time
+		rs.LastGood, rs.AgeSeconds, rs.Bytes, rs.Path = &t, int64(now.Sub(t).Seconds()), e.Manifest.Bytes, e.Path
+		rs.VerifiedRows = e.Verified.RowsVerified
 	}
 	for _, r := range runs {
 		for _, g := range r.Regions {

@@ -204,6 +204,17 @@ func ParseName(name string) (region string, t time.Time, ok bool) {
 	return "", time.Time{}, false
 }
 
+// NewestVerified is the newest of entries (oldest first, as List returns
+// them) that passed its restore test and has a readable manifest, or nil.
+func NewestVerified(entries []Entry) *Entry {
+	for i := len(entries) - 1; i >= 0; i-- {
+		if entries[i].Verified != nil && entries[i].Manifest != nil {
+			return &entries[i]
+		}
+	}
+	return nil
+}
+
 // Previous returns region's newest verified artifact other than exclude, or,
 // before any was verified, its newest artifact with a readable manifest. It is
 // the comparison point for size deltas.

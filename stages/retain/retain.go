@@ -60,7 +60,7 @@ func (s *Stage) Handle(ctx context.Context, j *job.Job) (*job.Job, error) {
 	if err != nil {
 		return nil, err
 	}
-	newest := newestVerified(entries)
+	newest := store.NewestVerified(entries)
 	if newest == nil {
 		return nil, fmt.Errorf("retain %s: no verified backup found in the spool although %s was verified", j.Region, j.Artifact.Path)
 	}
@@ -111,19 +111,9 @@ func (s *Stage) pruneRemote(ctx context.Context, rm Remote, j *job.Job) error {
 		}
 		backups = append(backups, retention.Backup{ID: r.Location, Time: r.Time, Verified: true})
 	}
-	now := s.now()
-	decisions := retention.Plan(backups, s.Policy, now)
-	// The floor, checked here too: whatever the policy, the newest copy
-	// at or before now stays (Plan keeps it; this guards a future change).
-	floor := -1
-	for i, b := range backups {
-		if !b.Time.After(now) && (floor < 0 || b.Time.After(backups[floor].Time)) {
-			floor = i
-		}
-	}
-	if floor >= 0 && !decisions[floor].Keep {
-		return fmt.Errorf("%s: refusing to prune: the plan would delete the newest copy %s", rm.Name(), backups[floor].ID)
-	}
+	// Plan keeps the newest verified copy whatever the policy, as it does
+	// for the spool (its property tests and FuzzPlan hold it to that).
+	decisions := retention.Plan(backups, s.Policy, s.now())
 	var errs []error
 	removed := 0
 	for _, d := range decisions {
@@ -165,15 +155,6 @@ func (s *Stage) prune(region string, entries []store.Entry) (*store.PruneResult,
 		return nil, fmt.Errorf("prune %s: %w", region, err)
 	}
 	return res, nil
-}
-
-func newestVerified(entries []store.Entry) *store.Entry {
-	for i := len(entries) - 1; i >= 0; i-- {
-		if entries[i].Verified != nil && entries[i].Manifest != nil {
-			return &entries[i]
-		}
-	}
-	return nil
 }
 
 func latestOf(e *store.Entry) store.Latest {
