@@ -8,9 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
-
 	"gravedancer/internal/config"
 	"gravedancer/internal/dumper"
 	"gravedancer/internal/job"
@@ -24,15 +21,7 @@ import (
 // another server is not held up by them.
 func TestDumpSlotsPerSource(t *testing.T) {
 	_, url := testenv.StartNATS(t)
-	nc, err := nats.Connect(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	js := testenv.ConnectNATS(t, url)
 	leases, err := lease.Open(t.Context(), js, 5*time.Second, "dump-test", 1)
 	if err != nil {
 		t.Fatal(err)

@@ -9,9 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
-
 	"gravedancer/internal/lease"
 	engine "gravedancer/internal/restore"
 	"gravedancer/internal/testenv"
@@ -30,15 +27,7 @@ func newSweepEnv(t *testing.T, extraServers ...string) *sweepEnv {
 	m := testenv.StartMariaDB(t)
 	m.CreateUser(t, "restoreuser", "sweep pw", "ALL PRIVILEGES ON *.*")
 	_, url := testenv.StartNATS(t)
-	nc, err := nats.Connect(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	js := testenv.ConnectNATS(t, url)
 	leases, err := lease.Open(t.Context(), js, 5*time.Second, "janitor-test", 1)
 	if err != nil {
 		t.Fatal(err)
