@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -63,19 +62,7 @@ func TestFleetOfWorkers(t *testing.T) {
 	reg3.Stop() // down for the first run: excluded, then replayed
 
 	// The first restore hangs until its worker is killed; later ones run.
-	marker := filepath.Join(t.TempDir(), "first-restore")
-	tool := filepath.Join(t.TempDir(), "restore-tool")
-	script := fmt.Sprintf("#!/bin/bash\nif mkdir %q 2>/dev/null; then echo $$ > %q/pid; exec sleep 300; fi\nexec mariadb \"$@\"\n", marker, marker)
-	if err := os.WriteFile(tool, []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if b, err := os.ReadFile(filepath.Join(marker, "pid")); err == nil {
-			if pid, _ := strconv.Atoi(strings.TrimSpace(string(b))); pid > 0 {
-				syscall.Kill(pid, syscall.SIGKILL)
-			}
-		}
-	})
+	tool, pidFile := testenv.BlockingTool(t, "mariadb")
 
 	env["GD_NATS_URL"] = nats.URL
 	env["GD_REGIONS"] = strings.Split(env["GD_REGIONS"], ",REG3=")[0] + ",REG3=" + reg3.Addr()
@@ -116,16 +103,14 @@ func TestFleetOfWorkers(t *testing.T) {
 	}
 
 	// Kill whichever restore worker took the hanging restore.
-	pidFile := filepath.Join(marker, "pid")
-	testenv.WaitFor(t, "the first restore to start", 2*time.Minute, func() bool { _, err := os.Stat(pidFile); return err == nil })
-	b, _ := os.ReadFile(pidFile)
-	toolPid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	testenv.WaitFor(t, "the first restore to start", 2*time.Minute, func() bool { return testenv.ReadPID(pidFile) > 0 })
+	toolPid := testenv.ReadPID(pidFile)
 	victim, survivor := restoreA, restoreB
 	if testenv.ParentPID(toolPid) == restoreB.Pid() {
 		victim, survivor = restoreB, restoreA
 	}
 	victim.Kill()
-	syscall.Kill(toolPid, syscall.SIGKILL)
+	testenv.KillPID(toolPid)
 
 	rep, err := watch.Wait(ctx, nil)
 	if err != nil {

@@ -66,8 +66,8 @@ func runKilledAt(t *testing.T, stage, point string, atPoint func(f *fleet)) *kil
 		t.Fatalf("trigger: exit %d %s", r.Code, r.Stderr)
 	}
 	marker := filepath.Join(fpDir, strings.ReplaceAll(point, ":", "_"))
-	testenv.WaitFor(t, "the "+stage+" worker to stop at "+point, patience, func() bool { return readPid(marker) > 0 })
-	if pid := readPid(marker); pid != k.victim.Pid() {
+	testenv.WaitFor(t, "the "+stage+" worker to stop at "+point, patience, func() bool { return testenv.ReadPID(marker) > 0 })
+	if pid := testenv.ReadPID(marker); pid != k.victim.Pid() {
 		t.Fatalf("%s hit by pid %d, want the victim %d", point, pid, k.victim.Pid())
 	}
 	if atPoint != nil {

@@ -113,33 +113,6 @@ func (f *fleet) workerEnv(name string) map[string]string {
 	return e
 }
 
-// blockingTool writes a wrapper script that, on its first invocation only,
-// records its pid in marker/pid and blocks; later invocations exec real.
-func blockingTool(t *testing.T, real string) (tool, pidFile string) {
-	t.Helper()
-	dir := t.TempDir()
-	marker := filepath.Join(dir, "first-call")
-	pidFile = filepath.Join(marker, "pid")
-	script := fmt.Sprintf("#!/bin/bash\nif mkdir %q 2>/dev/null; then echo $$ > %q.tmp && mv %q.tmp %q; exec sleep 300; fi\nexec %s \"$@\"\n",
-		marker, pidFile, pidFile, pidFile, real)
-	tool = testenv.WriteFile(t, filepath.Join(dir, "tool"), script, 0o755)
-	t.Cleanup(func() {
-		if pid := readPid(pidFile); pid > 0 {
-			_ = syscallKill(pid)
-		}
-	})
-	return tool, pidFile
-}
-
-func readPid(path string) int {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return 0
-	}
-	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
-	return pid
-}
-
 // startWorker starts `gravedancer worker args…`; it is killed when the test
 // ends and its log is shown if the test failed.
 func startWorker(t *testing.T, env map[string]string, name string, args ...string) *testenv.Process {
@@ -177,7 +150,7 @@ func checkRedelivered(t *testing.T, js jetstream.JetStream, rec job.StageRecord,
 
 // ranOn reports whether rec was written by p.
 func ranOn(rec job.StageRecord, p *testenv.Process) bool {
-	return strings.HasSuffix(rec.Worker, ":"+itoa(p.Pid()))
+	return strings.HasSuffix(rec.Worker, ":"+strconv.Itoa(p.Pid()))
 }
 
 // readReport reads the run report whose path the one-shot backup printed.

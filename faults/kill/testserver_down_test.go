@@ -75,7 +75,7 @@ func TestTestServerKilledMidRestore(t *testing.T) {
 		t.Fatalf("trigger: exit %d %s", r.Code, r.Stderr)
 	}
 	marker := filepath.Join(fpDir, failpoint.RestoreLoad)
-	testenv.WaitFor(t, "the restore to stop part-way", patience, func() bool { return readPid(marker) > 0 })
+	testenv.WaitFor(t, "the restore to stop part-way", patience, func() bool { return testenv.ReadPID(marker) > 0 })
 	if got := userDatabases(t, f.testServer.DB(t)); !slices.Contains(got, "keystone") {
 		t.Fatalf("databases on the test server mid-restore = %v, want the region's", got)
 	}

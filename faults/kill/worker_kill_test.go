@@ -21,7 +21,7 @@ import (
 // spool, no temp files, and a shipped copy whose sha256 equals the manifest.
 func TestWorkerKilledDuringDump(t *testing.T) {
 	f := newFleet(t)
-	tool, pidFile := blockingTool(t, "mariadb-dump")
+	tool, pidFile := testenv.BlockingTool(t, "mariadb-dump")
 	f.env["GD_DUMP_TOOL"] = tool
 	ns := f.startNATS(t)
 	dumpA := startWorker(t, f.workerEnv("dumpA"), "dumpA", "--stages", "dump", "--slots", "1", "--grace", "1s")
@@ -38,8 +38,8 @@ func TestWorkerKilledDuringDump(t *testing.T) {
 		t.Fatalf("trigger: exit %d %s", r.Code, r.Stderr)
 	}
 
-	testenv.WaitFor(t, "the first dump to start", patience, func() bool { return readPid(pidFile) > 0 })
-	toolPid := readPid(pidFile)
+	testenv.WaitFor(t, "the first dump to start", patience, func() bool { return testenv.ReadPID(pidFile) > 0 })
+	toolPid := testenv.ReadPID(pidFile)
 	victim, survivor := dumpA, dumpB
 	switch testenv.ParentPID(toolPid) {
 	case dumpA.Pid():
@@ -50,7 +50,7 @@ func TestWorkerKilledDuringDump(t *testing.T) {
 			toolPid, testenv.ParentPID(toolPid), dumpA.Pid(), dumpB.Pid())
 	}
 	victim.Kill()
-	_ = syscallKill(toolPid)
+	testenv.KillPID(toolPid)
 
 	rep, err := watch.Wait(ctx, nil)
 	if err != nil {

@@ -11,7 +11,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -143,7 +142,7 @@ exit 99
 	t.Cleanup(func() {
 		g.release(t)
 		for _, pid := range g.started() {
-			_ = syscall.Kill(pid, syscall.SIGKILL)
+			testenv.KillPID(pid)
 		}
 	})
 	return g
