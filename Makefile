@@ -49,8 +49,8 @@ test: deps lint build
 FUZZTIME ?= 200000x
 # Minimising a new input defaults to 60 s each; a count bounds it, too.
 FUZZMIN  ?= 500x
-# FuzzPlan checks every input against a quadratic reference: fewer runs.
-FUZZTIME_PLAN ?= 20000x
+# FuzzPlan checks every input against a quadratic reference: half the runs.
+FUZZTIME_PLAN ?= 100000x
 test-fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzScanner$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMIN) ./internal/sqldump/
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeJob$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMIN) ./internal/job/

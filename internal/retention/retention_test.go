@@ -284,8 +284,16 @@ func reference(bs []Backup, p Policy, now time.Time) map[string]bool {
 		{p.Monthly, func(t time.Time) string { return t.In(loc).Format("2006-01") }},
 	}
 	anyAnchor := slices.ContainsFunc(bs, anchor)
+	// Each backup's period keys, formatted once: the loops below are
+	// quadratic and formatting inside them made fuzz minimisation crawl.
+	keys := make([][]string, len(bs))
+	for i, b := range bs {
+		for _, per := range periods {
+			keys[i] = append(keys[i], per.key(b.Time))
+		}
+	}
 	kept := map[string]bool{}
-	for _, b := range bs {
+	for i, b := range bs {
 		keep := !anyAnchor || b.Time.After(cutoff)
 		if anchor(b) {
 			newerAnchors := 0
@@ -295,11 +303,11 @@ func reference(bs []Backup, p Policy, now time.Time) map[string]bool {
 				}
 			}
 			keep = keep || newerAnchors < keepMin
-			for _, per := range periods {
-				k := per.key(b.Time)
+			for pi, per := range periods {
+				k := keys[i][pi]
 				newestOfPeriod, later := true, map[string]bool{}
-				for _, c := range bs {
-					switch ck := per.key(c.Time); {
+				for j, c := range bs {
+					switch ck := keys[j][pi]; {
 					case !anchor(c):
 					case ck == k && isNewer(c, b):
 						newestOfPeriod = false
