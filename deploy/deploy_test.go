@@ -201,7 +201,7 @@ func parseGD(args []string, known []string) (gdCommand, error) {
 		}
 		c.Stages = st
 	}
-	if c.Sub == "run" {
+	if c.Sub == "run" || c.Sub == "backup" {
 		c.Stages = app.AllStages()
 	}
 	c.Grace = defaultGrace
@@ -1605,6 +1605,10 @@ func systemdServices(t *testing.T) []unitFile {
 	for _, f := range files {
 		u := parseUnit(t, f)
 		if !strings.HasSuffix(f, "@.service") {
+			dropins, _ := filepath.Glob(f + ".d/*.conf")
+			for _, d := range dropins {
+				u = u.merge(parseUnit(t, d))
+			}
 			out = append(out, u)
 			continue
 		}
@@ -1690,8 +1694,8 @@ func TestSystemdUnitsLint(t *testing.T) {
 				if _, ok := creds[id]; !ok {
 					t.Errorf("%s: %s=%s but no LoadCredential=%s:…", where, k, v, id)
 				}
-			} else if strings.HasSuffix(k, "_FILE") && strings.Contains(k, "PASSWORD") {
-				t.Errorf("%s: %s=%s reads a password file directly; pass it as a credential (%%d/…)", where, k, v)
+			} else if strings.HasSuffix(k, "_FILE") && (strings.Contains(k, "PASSWORD") || strings.Contains(k, "IDENTITY")) {
+				t.Errorf("%s: %s=%s reads a secret file directly; pass it as a credential (%%d/…)", where, k, v)
 			}
 		}
 		for id := range creds {
@@ -1704,6 +1708,12 @@ func TestSystemdUnitsLint(t *testing.T) {
 		}
 		if slices.Contains(cmd.Stages, "restore") && env["GD_RESTORE_PASSWORD_FILE"] == "" {
 			t.Errorf("%s: runs restore without GD_RESTORE_PASSWORD_FILE", where)
+		}
+		// The age private keys: on every unit that restores (sealed backups
+		// are the default), on no other.
+		if restores := slices.Contains(cmd.Stages, "restore"); restores != (env["GD_DECRYPT_IDENTITY_FILE"] != "") {
+			t.Errorf("%s: restores=%v but GD_DECRYPT_IDENTITY_FILE=%q: only restoring units hold the keys, all of them",
+				where, restores, env["GD_DECRYPT_IDENTITY_FILE"])
 		}
 		// The NATS role.
 		if cmd.Sub == "backup" {
@@ -1882,7 +1892,8 @@ func TestWorkerEnvExample(t *testing.T) {
 // unit sets for its role, since an EnvironmentFile overrides Environment=.
 func TestEnvExample(t *testing.T) {
 	role := []string{"GD_NATS_USER", "GD_NATS_PASSWORD", "GD_NATS_PASSWORD_FILE", "GD_NATS_SETUP",
-		"GD_SOURCE_PASSWORD", "GD_SOURCE_PASSWORD_FILE", "GD_RESTORE_PASSWORD", "GD_RESTORE_PASSWORD_FILE"}
+		"GD_SOURCE_PASSWORD", "GD_SOURCE_PASSWORD_FILE", "GD_RESTORE_PASSWORD", "GD_RESTORE_PASSWORD_FILE",
+		"GD_DECRYPT_IDENTITY_FILE"}
 	for i, line := range strings.Split(readFile(t, "env.example"), "\n") {
 		line = strings.TrimSpace(line)
 		if line == "" || line[0] == '#' {
