@@ -139,6 +139,18 @@ type Retained struct {
 	Latest  string   `json:"latest"`
 	Removed []string `json:"removed,omitempty"`
 	Kept    int      `json:"kept"`
+	// Remote is what it did on each ship target it prunes (S3).
+	Remote []RemoteRetained `json:"remote,omitempty"`
+}
+
+// RemoteRetained is the retain stage's work on one ship target.
+type RemoteRetained struct {
+	Target  string   `json:"target"`
+	Removed []string `json:"removed,omitempty"` // the copies' locations
+	Kept    int      `json:"kept"`
+	// Error says why some or all of the prune failed; the copies it could
+	// not delete stay until the next run, and the region's backup is good.
+	Error string `json:"error,omitempty"`
 }
 
 // ErrMalformed marks a message that cannot be decoded; it is excluded, never retried.

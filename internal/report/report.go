@@ -39,13 +39,22 @@ type Region struct {
 	MD5      string   `json:"md5,omitempty"`
 	SHA256   string   `json:"sha256,omitempty"`
 	// RowsVerified counts rows compared with the dump after the restore test.
-	RowsVerified int64             `json:"rows_verified,omitempty"`
-	TestServer   string            `json:"test_server,omitempty"`
-	ShippedTo    []string          `json:"shipped_to,omitempty"`
-	Latest       string            `json:"latest,omitempty"`
-	Pruned       int               `json:"pruned,omitempty"`
+	RowsVerified int64    `json:"rows_verified,omitempty"`
+	TestServer   string   `json:"test_server,omitempty"`
+	ShippedTo    []string `json:"shipped_to,omitempty"`
+	Latest       string   `json:"latest,omitempty"`
+	Pruned       int      `json:"pruned,omitempty"`
+	// PrunedRemote is retention on the ship targets that prune (S3).
+	PrunedRemote []RemotePruned    `json:"pruned_remote,omitempty"`
 	Duration     time.Duration     `json:"duration_ns"`
 	Stages       []job.StageRecord `json:"stages,omitempty"`
+}
+
+// RemotePruned is retention's work on one ship target.
+type RemotePruned struct {
+	Target string `json:"target"`
+	Pruned int    `json:"pruned"`
+	Error  string `json:"error,omitempty"`
 }
 
 // Report is one run.
@@ -93,6 +102,9 @@ func FromJob(j *job.Job) Region {
 	}
 	if r := j.Retained; r != nil {
 		g.Latest, g.Pruned = r.Latest, len(r.Removed)
+		for _, rr := range r.Remote {
+			g.PrunedRemote = append(g.PrunedRemote, RemotePruned{Target: rr.Target, Pruned: len(rr.Removed), Error: rr.Error})
+		}
 	}
 	if s := j.Stats; s != nil && !s.FirstEver {
 		d := s.DeltaPct
@@ -161,15 +173,31 @@ func Table(w io.Writer, r *Report) {
 }
 
 func pruned(g Region) string {
-	switch {
-	case g.Latest == "":
+	if g.Latest == "" {
 		return ""
-	case g.Pruned == 0:
-		return " (latest; nothing to prune)"
-	case g.Pruned == 1:
-		return " (latest; pruned 1 older backup)"
 	}
-	return fmt.Sprintf(" (latest; pruned %d older backups)", g.Pruned)
+	parts := []string{"latest", prunedCount(g.Pruned)}
+	for _, r := range g.PrunedRemote {
+		switch {
+		case r.Error != "" && r.Pruned == 0:
+			parts = append(parts, fmt.Sprintf("%s: prune failed: %s", r.Target, firstLine(r.Error)))
+		case r.Error != "":
+			parts = append(parts, fmt.Sprintf("%s: %s, then failed: %s", r.Target, prunedCount(r.Pruned), firstLine(r.Error)))
+		default:
+			parts = append(parts, r.Target+": "+prunedCount(r.Pruned))
+		}
+	}
+	return " (" + strings.Join(parts, "; ") + ")"
+}
+
+func prunedCount(n int) string {
+	switch n {
+	case 0:
+		return "nothing to prune"
+	case 1:
+		return "pruned 1 older backup"
+	}
+	return fmt.Sprintf("pruned %d older backups", n)
 }
 
 // stages renders per-stage durations compactly: dump 1.2s restore 3.4s …

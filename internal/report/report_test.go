@@ -61,3 +61,39 @@ func TestHumanBytes(t *testing.T) {
 		}
 	}
 }
+
+// TestPrunedLine: what retention did in the spool and on each pruning ship
+// target, as the summary line under the table says it.
+func TestPrunedLine(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		r    *job.Retained
+		want string
+	}{
+		{"not retained", nil, "REG1: /s/a.sql.gz\n"},
+		{"nothing", &job.Retained{Latest: "/s/a.sql.gz"}, "REG1: /s/a.sql.gz (latest; nothing to prune)\n"},
+		{"spool and s3", &job.Retained{Latest: "/s/a.sql.gz", Removed: []string{"/s/0", "/s/1"},
+			Remote: []job.RemoteRetained{{Target: "s3", Removed: []string{"s3://b/0"}, Kept: 3}}},
+			"REG1: /s/a.sql.gz (latest; pruned 2 older backups; s3: pruned 1 older backup)\n"},
+		{"s3 down", &job.Retained{Latest: "/s/a.sql.gz", Removed: []string{"/s/0"},
+			Remote: []job.RemoteRetained{{Target: "s3", Error: "list s3: connection refused\ndetail"}}},
+			"REG1: /s/a.sql.gz (latest; pruned 1 older backup; s3: prune failed: list s3: connection refused)\n"},
+		{"s3 part way", &job.Retained{Latest: "/s/a.sql.gz",
+			Remote: []job.RemoteRetained{{Target: "s3", Removed: []string{"s3://b/0", "s3://b/1"}, Error: "delete s3://b/2: access denied"}}},
+			"REG1: /s/a.sql.gz (latest; nothing to prune; s3: pruned 2 older backups, then failed: delete s3://b/2: access denied)\n"},
+	} {
+		j := &job.Job{Region: "REG1", Artifact: &job.Artifact{Path: "/s/a.sql.gz"}, Retained: tc.r}
+		g := FromJob(j)
+		var b strings.Builder
+		Table(&b, &Report{Run: "r", Regions: []Region{g}})
+		lines := strings.SplitAfter(b.String(), "\n")
+		if got := lines[len(lines)-2]; got != tc.want {
+			t.Errorf("%s: summary line %q, want %q", tc.name, got, tc.want)
+		}
+	}
+	g := FromJob(&job.Job{Region: "REG1", Retained: &job.Retained{Latest: "x",
+		Remote: []job.RemoteRetained{{Target: "s3", Removed: []string{"a", "b"}, Error: "e"}}}})
+	if want := []RemotePruned{{Target: "s3", Pruned: 2, Error: "e"}}; len(g.PrunedRemote) != 1 || g.PrunedRemote[0] != want[0] {
+		t.Errorf("PrunedRemote = %+v, want %+v", g.PrunedRemote, want)
+	}
+}

@@ -86,10 +86,13 @@ func (s *Stage) Handle(ctx context.Context, j *job.Job) (*job.Job, error) {
 		"removed", len(res.Removed), "kept", len(res.Kept))
 	for _, rm := range s.Remotes {
 		// A target that cannot be pruned now keeps its copies until the
-		// next run; the region's backup is good and stays so.
-		if err := s.pruneRemote(ctx, rm, j); err != nil {
-			s.Logger.Error("remote prune failed", "region", j.Region, "run", j.Run, "target", rm.Name(), "err", err)
+		// next run; the region's backup is good and stays so. The report
+		// says so.
+		rr := s.pruneRemote(ctx, rm, j)
+		if rr.Error != "" {
+			s.Logger.Error("remote prune failed", "region", j.Region, "run", j.Run, "target", rm.Name(), "err", rr.Error)
 		}
+		j.Retained.Remote = append(j.Retained.Remote, rr)
 	}
 	return j, nil
 }
@@ -98,10 +101,12 @@ func (s *Stage) Handle(ctx context.Context, j *job.Job) (*job.Job, error) {
 // are shipped only after their restore test passed, so every copy listed
 // with its manifest counts as verified; one whose manifest is missing or
 // does not describe it is not planned at all, so it is never deleted.
-func (s *Stage) pruneRemote(ctx context.Context, rm Remote, j *job.Job) error {
+func (s *Stage) pruneRemote(ctx context.Context, rm Remote, j *job.Job) job.RemoteRetained {
+	rr := job.RemoteRetained{Target: rm.Name()}
 	remotes, err := rm.List(ctx, j.Region)
 	if err != nil {
-		return fmt.Errorf("list %s: %w", rm.Name(), err)
+		rr.Error = fmt.Sprintf("list %s: %v", rm.Name(), err)
+		return rr
 	}
 	var backups []retention.Backup
 	for _, r := range remotes {
@@ -115,7 +120,6 @@ func (s *Stage) pruneRemote(ctx context.Context, rm Remote, j *job.Job) error {
 	// for the spool (its property tests and FuzzPlan hold it to that).
 	decisions := retention.Plan(backups, s.Policy, s.now())
 	var errs []error
-	removed := 0
 	for _, d := range decisions {
 		if d.Keep {
 			continue
@@ -124,13 +128,17 @@ func (s *Stage) pruneRemote(ctx context.Context, rm Remote, j *job.Job) error {
 			errs = append(errs, err)
 			continue
 		}
-		removed++
+		rr.Removed = append(rr.Removed, d.Backup.ID)
 		s.Logger.Info("pruned remote", "region", j.Region, "run", j.Run, "target", rm.Name(),
 			"location", d.Backup.ID, "reason", strings.Join(d.Reasons, "; "))
 	}
+	rr.Kept = len(remotes) - len(rr.Removed)
+	if err := errors.Join(errs...); err != nil {
+		rr.Error = err.Error()
+	}
 	s.Logger.Info("remote retention applied", "region", j.Region, "run", j.Run, "target", rm.Name(),
-		"removed", removed, "kept", len(remotes)-removed)
-	return errors.Join(errs...)
+		"removed", len(rr.Removed), "kept", rr.Kept)
+	return rr
 }
 
 func (s *Stage) now() time.Time {

@@ -129,11 +129,23 @@ func TestRetainPrunesS3(t *testing.T) {
 			var logs bytes.Buffer
 			st := &Stage{Spool: sp, Remotes: []Remote{s}, Policy: policy, Now: func() time.Time { return now },
 				Logger: slog.New(slog.NewTextHandler(&logs, nil))}
-			if _, err := st.Handle(context.Background(), &job.Job{Region: "R", Run: "r", Restore: &job.Restore{}, Artifact: &job.Artifact{Path: current}}); err != nil {
+			out, err := st.Handle(context.Background(), &job.Job{Region: "R", Run: "r", Restore: &job.Restore{}, Artifact: &job.Artifact{Path: current}})
+			if err != nil {
 				t.Fatal(err)
 			}
 			if strings.Contains(logs.String(), "remote prune failed") {
 				t.Errorf("remote prune failed:\n%s", logs.String())
+			}
+			// The job records what went, for the run report.
+			var wantRemoved []string
+			for loc, keep := range want {
+				if !keep {
+					wantRemoved = append(wantRemoved, loc)
+				}
+			}
+			if rr := out.Retained.Remote; len(rr) != 1 || rr[0].Target != "s3" || rr[0].Error != "" ||
+				!sameSet(rr[0].Removed, wantRemoved) || rr[0].Kept != len(want)-len(wantRemoved) {
+				t.Errorf("job records remote retention %+v, want s3 removing %q, keeping %d", rr, wantRemoved, len(want)-len(wantRemoved))
 			}
 			keys := bucketKeys(t, cl, bucket)
 			has := func(k string) bool { return slices.Contains(keys, k) }
@@ -210,10 +222,26 @@ func TestRetainRemoteFailureKeepsTheJob(t *testing.T) {
 	var logs bytes.Buffer
 	st := &Stage{Spool: sp, Remotes: []Remote{failingRemote{}}, Policy: retention.Policy{Days: 1}, Now: func() time.Time { return now },
 		Logger: slog.New(slog.NewTextHandler(&logs, nil))}
-	if _, err := st.Handle(context.Background(), &job.Job{Region: "R", Run: "r", Restore: &job.Restore{}, Artifact: &job.Artifact{Path: current}}); err != nil {
+	out, err := st.Handle(context.Background(), &job.Job{Region: "R", Run: "r", Restore: &job.Restore{}, Artifact: &job.Artifact{Path: current}})
+	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(logs.String(), "remote prune failed") || !strings.Contains(logs.String(), "target=s3") {
 		t.Errorf("log does not report the failed remote prune:\n%s", logs.String())
 	}
+	if rr := out.Retained.Remote; len(rr) != 1 || rr[0].Target != "s3" || !strings.Contains(rr[0].Error, "connection refused") {
+		t.Errorf("job records remote retention %+v, want the s3 failure", rr)
+	}
+}
+
+func sameSet(a, b []string) bool {
+	return len(a) == len(b) && len(a) == len(union(a, b))
+}
+
+func union(a, b []string) map[string]bool {
+	m := map[string]bool{}
+	for _, x := range append(slices.Clone(a), b...) {
+		m[x] = true
+	}
+	return m
 }
