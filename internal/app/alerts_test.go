@@ -221,6 +221,52 @@ func TestAlerts(t *testing.T) {
 		}
 	})
 
+	// The one-shot backup embeds its JetStream and no reporter runs: it
+	// raises the same two alerts itself, once each, before it returns.
+	t.Run("one-shot backup", func(t *testing.T) {
+		tuneAlerts(t, nil, nil)
+		hook := newHookReceiver(t)
+		cfg := env(t, one, map[string]string{
+			"GD_REGIONS":       "REG1=" + reg1.Addr() + ",REG3=" + testenv.DeadAddr(t),
+			"GD_ENCRYPT":       "off", // not what this test is about
+			"GD_ALERT_WEBHOOK": hook.URL + "/hooks/T0K3N",
+			"GD_ALERT_SECRET":  alertSecret,
+		})
+		if cfg.NATSURL != "" {
+			t.Fatalf("GD_NATS_URL=%q: the one-shot backup must embed its JetStream here", cfg.NATSURL)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		defer cancel()
+		rep, _, err := Once(ctx, cfg, OnceOptions{}, quietLog())
+		if err != nil || rep.Good() != 1 || rep.Excluded() != 1 {
+			t.Fatalf("backup: %v %+v, want REG1 good and REG3 excluded", err, rep)
+		}
+		// Once drains its alert queue before returning: nothing may arrive later.
+		evs, bodies, heads := hook.got()
+		if len(evs) != 2 {
+			t.Fatalf("%d alerts when the backup returned, want exactly 2: %s", len(evs), bodies)
+		}
+		x, fin := evs[0], evs[1]
+		if x.Kind != alert.KindExcluded || x.Region != "REG3" || x.Stage != job.StageDump || x.Run != rep.Run ||
+			!strings.Contains(x.Reason, "Can't connect") || x.ReasonClass == "" {
+			t.Errorf("first alert %s, want REG3 excluded at dump in run %s", bodies[0], rep.Run)
+		}
+		if fin.Kind != alert.KindRunFinished || fin.Run != rep.Run || fin.Good == nil || *fin.Good != 1 ||
+			fin.Excluded == nil || *fin.Excluded != 1 || len(fin.ExcludedRegions) != 1 || fin.ExcludedRegions[0].Region != "REG3" {
+			t.Errorf("second alert %s, want run %s finished with 1 good, REG3 excluded", bodies[1], rep.Run)
+		}
+		for i, h := range heads {
+			if h.Get("Authorization") != alertSecret {
+				t.Errorf("alert %d: secret header %q", i, h.Get("Authorization"))
+			}
+		}
+		for _, b := range bodies {
+			if strings.Contains(b, sourcePassword) || strings.Contains(b, alertSecret) {
+				t.Errorf("an alert carries a password or the secret: %s", b)
+			}
+		}
+	})
+
 	// No run at all: each region alerts stale once, not again on later
 	// checks, and REG1 recovers once a real backup of it is verified.
 	t.Run("stale without a run, then recovered", func(t *testing.T) {
