@@ -58,6 +58,38 @@ func (h *hookReceiver) got() ([]alert.Event, []string, []http.Header) {
 	return append([]alert.Event{}, h.events...), append([]string{}, h.bodies...), append([]http.Header{}, h.heads...)
 }
 
+// wantMixedRun asserts that exactly two alerts arrived for run, in which
+// REG1 was good and REG3 excluded at dump (its source down): REG3's
+// exclusion, then the run finished. Each carried the secret in header and
+// no body a password or the secret. It returns the two events.
+func (h *hookReceiver) wantMixedRun(t *testing.T, run, header string) []alert.Event {
+	t.Helper()
+	evs, bodies, heads := h.got()
+	if len(evs) != 2 {
+		t.Fatalf("%d alerts, want exactly 2: %s", len(evs), bodies)
+	}
+	x, fin := evs[0], evs[1]
+	if x.Kind != alert.KindExcluded || x.Region != "REG3" || x.Stage != job.StageDump || x.Run != run ||
+		!strings.Contains(x.Reason, "Can't connect") || x.ReasonClass == "" {
+		t.Errorf("first alert %s, want REG3 excluded at dump in run %s", bodies[0], run)
+	}
+	if fin.Kind != alert.KindRunFinished || fin.Run != run || fin.Good == nil || *fin.Good != 1 ||
+		fin.Excluded == nil || *fin.Excluded != 1 || len(fin.ExcludedRegions) != 1 || fin.ExcludedRegions[0].Region != "REG3" {
+		t.Fatalf("second alert %s, want run %s finished with 1 good, REG3 excluded", bodies[1], run)
+	}
+	for i, hd := range heads {
+		if hd.Get(header) != alertSecret {
+			t.Errorf("alert %d: secret header %s = %q", i, header, hd.Get(header))
+		}
+	}
+	for _, b := range bodies {
+		if strings.Contains(b, sourcePassword) || strings.Contains(b, alertSecret) {
+			t.Errorf("an alert carries a password or the secret: %s", b)
+		}
+	}
+	return evs
+}
+
 // poll waits for cond, failing the test after d. It polls observable state;
 // it never sleeps to synchronise.
 func poll(t *testing.T, d time.Duration, what string, cond func() bool) {
@@ -195,29 +227,12 @@ func TestAlerts(t *testing.T) {
 		}
 		poll(t, 30*time.Second, "two alerts", func() bool { evs, _, _ := hook.got(); return len(evs) >= 2 })
 		stop() // drains the queue: anything else queued would arrive now
-		evs, bodies, heads := hook.got()
-		if len(evs) != 2 {
-			t.Fatalf("%d alerts, want exactly 2: %s", len(evs), bodies)
+		evs := hook.wantMixedRun(t, "alerts-mixed", "X-Gd-Token")
+		if x := evs[0]; x.ReasonClass != "retries_exhausted" || x.Attempts != 2 || x.Time.IsZero() {
+			t.Errorf("exclusion alert %+v, want reason class retries_exhausted after 2 attempts", x)
 		}
-		x, fin := evs[0], evs[1]
-		if x.Kind != alert.KindExcluded || x.Region != "REG3" || x.Stage != job.StageDump || x.Run != "alerts-mixed" ||
-			x.ReasonClass != "retries_exhausted" || x.Attempts != 2 || !strings.Contains(x.Reason, "Can't connect") || x.Time.IsZero() {
-			t.Errorf("first alert %s, want REG3 excluded at dump in alerts-mixed after 2 attempts", bodies[0])
-		}
-		if fin.Kind != alert.KindRunFinished || fin.Run != "alerts-mixed" || fin.Good == nil || *fin.Good != 1 ||
-			fin.Excluded == nil || *fin.Excluded != 1 || len(fin.ExcludedRegions) != 1 || fin.ExcludedRegions[0].Region != "REG3" ||
-			!strings.Contains(fin.ExcludedRegions[0].Reason, "Can't connect") || fin.DurationSeconds == nil {
-			t.Errorf("second alert %s, want run alerts-mixed finished with 1 good, REG3 excluded", bodies[1])
-		}
-		for i, h := range heads {
-			if h.Get("X-Gd-Token") != alertSecret {
-				t.Errorf("alert %d: secret header %q", i, h.Get("X-Gd-Token"))
-			}
-		}
-		for _, b := range bodies {
-			if strings.Contains(b, sourcePassword) || strings.Contains(b, alertSecret) {
-				t.Errorf("an alert carries a password or the secret: %s", b)
-			}
+		if fin := evs[1]; !strings.Contains(fin.ExcludedRegions[0].Reason, "Can't connect") || fin.DurationSeconds == nil {
+			t.Errorf("run alert %+v, want REG3's reason and the duration", fin)
 		}
 	})
 
@@ -242,29 +257,7 @@ func TestAlerts(t *testing.T) {
 			t.Fatalf("backup: %v %+v, want REG1 good and REG3 excluded", err, rep)
 		}
 		// Once drains its alert queue before returning: nothing may arrive later.
-		evs, bodies, heads := hook.got()
-		if len(evs) != 2 {
-			t.Fatalf("%d alerts when the backup returned, want exactly 2: %s", len(evs), bodies)
-		}
-		x, fin := evs[0], evs[1]
-		if x.Kind != alert.KindExcluded || x.Region != "REG3" || x.Stage != job.StageDump || x.Run != rep.Run ||
-			!strings.Contains(x.Reason, "Can't connect") || x.ReasonClass == "" {
-			t.Errorf("first alert %s, want REG3 excluded at dump in run %s", bodies[0], rep.Run)
-		}
-		if fin.Kind != alert.KindRunFinished || fin.Run != rep.Run || fin.Good == nil || *fin.Good != 1 ||
-			fin.Excluded == nil || *fin.Excluded != 1 || len(fin.ExcludedRegions) != 1 || fin.ExcludedRegions[0].Region != "REG3" {
-			t.Errorf("second alert %s, want run %s finished with 1 good, REG3 excluded", bodies[1], rep.Run)
-		}
-		for i, h := range heads {
-			if h.Get("Authorization") != alertSecret {
-				t.Errorf("alert %d: secret header %q", i, h.Get("Authorization"))
-			}
-		}
-		for _, b := range bodies {
-			if strings.Contains(b, sourcePassword) || strings.Contains(b, alertSecret) {
-				t.Errorf("an alert carries a password or the secret: %s", b)
-			}
-		}
+		hook.wantMixedRun(t, rep.Run, "Authorization")
 	})
 
 	// No run at all: each region alerts stale once, not again on later
