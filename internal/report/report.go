@@ -167,7 +167,7 @@ func Table(w io.Writer, r *Report) {
 		if g.Outcome == OutcomeGood {
 			fmt.Fprintf(w, "%s: %s%s\n", g.Region, g.Artifact, pruned(g))
 		} else {
-			fmt.Fprintf(w, "%s excluded: %s\n", g.Region, firstLine(g.Reason))
+			fmt.Fprintf(w, "%s excluded: %s\n", g.Region, FirstLine(g.Reason))
 		}
 	}
 }
@@ -180,9 +180,9 @@ func pruned(g Region) string {
 	for _, r := range g.PrunedRemote {
 		switch {
 		case r.Error != "" && r.Pruned == 0:
-			parts = append(parts, fmt.Sprintf("%s: prune failed: %s", r.Target, firstLine(r.Error)))
+			parts = append(parts, fmt.Sprintf("%s: prune failed: %s", r.Target, FirstLine(r.Error)))
 		case r.Error != "":
-			parts = append(parts, fmt.Sprintf("%s: %s, then failed: %s", r.Target, prunedCount(r.Pruned), firstLine(r.Error)))
+			parts = append(parts, fmt.Sprintf("%s: %s, then failed: %s", r.Target, prunedCount(r.Pruned), FirstLine(r.Error)))
 		default:
 			parts = append(parts, r.Target+": "+prunedCount(r.Pruned))
 		}
@@ -230,10 +230,12 @@ func delta(d *float64) string {
 	return fmt.Sprintf("%+.1f%%", *d)
 }
 
-func firstLine(s string) string {
+// FirstLine is a reason or error as one line for a table or a page: up
+// to its first newline, at most 300 characters (never a rune cut in two).
+func FirstLine(s string) string {
 	s, _, _ = strings.Cut(s, "\n")
-	if len(s) > 300 {
-		s = s[:297] + "..."
+	if r := []rune(s); len(r) > 300 {
+		s = string(r[:299]) + "…"
 	}
 	return s
 }

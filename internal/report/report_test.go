@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"gravedancer/internal/job"
 	"gravedancer/internal/store"
@@ -95,5 +96,20 @@ func TestPrunedLine(t *testing.T) {
 		Remote: []job.RemoteRetained{{Target: "s3", Removed: []string{"a", "b"}, Error: "e"}}}})
 	if want := []RemotePruned{{Target: "s3", Pruned: 2, Error: "e"}}; len(g.PrunedRemote) != 1 || g.PrunedRemote[0] != want[0] {
 		t.Errorf("PrunedRemote = %+v, want %+v", g.PrunedRemote, want)
+	}
+}
+
+func TestFirstLine(t *testing.T) {
+	long := strings.Repeat("é", 400)
+	for _, tc := range []struct{ in, want string }{
+		{"dump REG1: refused\nstderr: more", "dump REG1: refused"},
+		{"", ""},
+		{long, strings.Repeat("é", 299) + "…"},
+		{strings.Repeat("x", 300), strings.Repeat("x", 300)},
+	} {
+		got := FirstLine(tc.in)
+		if got != tc.want || !utf8.ValidString(got) {
+			t.Errorf("FirstLine(%.20q…) = %.20q… (%d runes), want %.20q… (%d runes)", tc.in, got, utf8.RuneCountInString(got), tc.want, utf8.RuneCountInString(tc.want))
+		}
 	}
 }

@@ -16,7 +16,7 @@ var funcs = template.FuncMap{
 	"ts":        ts,
 	"iso":       func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"delta":     delta,
-	"firstLine": firstLine,
+	"firstLine": report.FirstLine,
 	"dash":      func(s string) string { return or(s, "—") },
 	"count":     count,
 	"join":      strings.Join,
@@ -67,14 +67,6 @@ func delta(d *float64) string {
 		return "—"
 	}
 	return fmt.Sprintf("%+.1f%%", *d)
-}
-
-func firstLine(s string) string {
-	s, _, _ = strings.Cut(s, "\n")
-	if r := []rune(s); len(r) > 300 {
-		s = string(r[:297]) + "…"
-	}
-	return s
 }
 
 func count(n int64) string {
