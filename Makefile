@@ -28,10 +28,11 @@ screenshot:
 
 # Tests also need a real sshd (scp shipper), the real nats-server,
 # systemd-analyze (unit files are verified), chromium (the status page's
-# browser test) and versitygw (the S3 shipper's server; built with go
-# install into the Go bin directory, about a minute the first time).
+# browser test), mydumper (the fleet benchmark runs once, small, in the
+# tests) and versitygw (the S3 shipper's server; built with go install into
+# the Go bin directory, about a minute the first time).
 deps:
-	bash scripts/ensure-deps.sh openssh-server openssh-client nats-server systemd chromium
+	bash scripts/ensure-deps.sh openssh-server openssh-client nats-server systemd chromium mydumper
 	bash scripts/ensure-versitygw.sh
 
 # The whole suite: lint, unit and integration tests against private mariadbd
@@ -64,7 +65,6 @@ lint:
 
 # The fleet benchmark compares against mydumper/myloader too.
 bench-deps: deps
-	bash scripts/ensure-deps.sh mydumper
 
 # Benchmarks print ratios against a baseline measured in the same run. The
 # fleet benchmark (bench/) runs gravedancer, the seed's bash flow, mariadb-dump
