@@ -26,6 +26,9 @@ func TestStopWithNothingInFlightDoesNotWarn(t *testing.T) {
 	h.publishJob("a", "R1", newJob("a", "R1"))
 	finished()
 	eventually(t, "the work queue to drain", func() bool { return h.pendingJobs() == 0 })
+	// The done event goes out before the ack, and the job's goroutine ends
+	// after it: wait until the worker itself holds nothing.
+	eventually(t, "the job to be settled", func() bool { return w.inFlight.Load() == 0 })
 	for range 20 {
 		w.StopGracefully(0)
 	}
