@@ -63,6 +63,15 @@ trap cleanup EXIT
 nats_port=$(free_port)
 "$nats_server" -a 127.0.0.1 -p "$nats_port" -js -sd "$work/js" >"$work/nats.log" 2>&1 &
 pids+=($!)
+# gravedancer serve gives up at once when NATS does not answer: wait for it.
+for _ in $(seq 1 100); do
+  grep -q "Server is ready" "$work/nats.log" 2>/dev/null && break
+  sleep 0.1
+done
+grep -q "Server is ready" "$work/nats.log" || {
+  cat "$work/nats.log" >&2
+  die "nats-server did not come up"
+}
 
 web_port=$(free_port)
 regions=()
@@ -89,7 +98,12 @@ curl -fsS "http://127.0.0.1:$web_port/readyz" >/dev/null || {
 
 say "taking $out"
 mkdir -p "$(dirname "$out")"
-"$chromium" --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1400,720 \
+# Its own profile and TMPDIR (it leaves directories there), and no
+# background connections to the outside.
+mkdir -p "$work/chromium-tmp"
+TMPDIR="$work/chromium-tmp" "$chromium" --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1400,720 \
+  --user-data-dir="$work/chromium-profile" --no-first-run --disable-background-networking \
+  --disable-component-update --disable-sync \
   --screenshot="$out" "http://127.0.0.1:$web_port${GD_SCREENSHOT_PATH:-/}" >"$work/chromium.log" 2>&1 || {
   cat "$work/chromium.log" >&2
   die "chromium failed"

@@ -315,8 +315,10 @@ func post(t *testing.T, url string, header map[string]string) int {
 // newBrowser starts headless chromium for the test.
 func newBrowser(t *testing.T, path string) context.Context {
 	t.Helper()
+	// Chromium leaves org.chromium.Chromium.* directories in TMPDIR: give
+	// it the test's own.
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox,
-		chromedp.Flag("disable-gpu", true))
+		chromedp.Flag("disable-gpu", true), chromedp.UserDataDir(t.TempDir()), chromedp.Env("TMPDIR="+t.TempDir()))
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(alloc)
 	t.Cleanup(func() {
