@@ -53,9 +53,7 @@ const (
 	defaultScale = "300MB"
 	// stepTimeout bounds each measured command, so that a hung one fails
 	// with its name well before go test's -timeout panics.
-	stepTimeout = 20 * time.Minute
-	// The README's grants, plus PROCESS for mydumper's long-query guard.
-	backupGrants  = "SELECT, LOCK TABLES, RELOAD, SHOW VIEW, REPLICATION CLIENT, EVENT, TRIGGER, PROCESS ON *.*"
+	stepTimeout   = 20 * time.Minute
 	restoreGrants = "ALL PRIVILEGES ON *.*"
 	resultsFile   = "results.json"
 )
@@ -155,7 +153,7 @@ func setupFleet(b testing.TB, scale int64) *fleet {
 	sourcePassword, restorePassword := secret("src"), secret("rst")
 	for i, seed := range []int64{1, 2} {
 		r := &region{name: fmt.Sprintf("REG%d", i+1), srv: testenv.StartMariaDBArgs(b, testenv.BenchServer...)}
-		r.srv.CreateUser(b, "backupuser", sourcePassword, backupGrants)
+		r.srv.CreateUser(b, "backupuser", sourcePassword, testenv.BackupGrants)
 		r.defaults = f.optionFile(b, r.srv, "backupuser", sourcePassword)
 		r.stats.Seed = seed
 		f.regions = append(f.regions, r)

@@ -27,7 +27,6 @@ const (
 	// routines and events and drop what it restored.
 	restoreGrants = "ALL PRIVILEGES ON *.*"
 	password      = `e2e"pa ss#w0rd'`
-	grants        = "SELECT, LOCK TABLES, RELOAD, SHOW VIEW, REPLICATION CLIENT, EVENT, TRIGGER, PROCESS ON *.*"
 )
 
 // run executes the binary with exactly env (see testenv.Command) and waits
@@ -46,7 +45,7 @@ func fleetEnv(t *testing.T) (map[string]string, string) {
 	for _, region := range []string{"REG1", "REG2"} {
 		m := testenv.StartMariaDB(t)
 		testenv.LoadSample(t, m, region)
-		m.CreateUser(t, "backupuser", password, grants)
+		m.CreateUser(t, "backupuser", password, testenv.BackupGrants)
 		addrs = append(addrs, m.Addr())
 	}
 	testServer := testenv.StartMariaDB(t)

@@ -58,7 +58,7 @@ func TestFleetOfWorkers(t *testing.T) {
 	test2.CreateUser(t, "restoreuser", restorePassword, restoreGrants)
 	reg3 := testenv.StartMariaDB(t)
 	testenv.LoadSample(t, reg3, "REG3")
-	reg3.CreateUser(t, "backupuser", password, grants)
+	reg3.CreateUser(t, "backupuser", password, testenv.BackupGrants)
 	reg3.Stop() // down for the first run: excluded, then replayed
 
 	// The first restore hangs until its worker is killed; later ones run.

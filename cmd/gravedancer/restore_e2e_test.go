@@ -37,7 +37,7 @@ func newRestoreFixture(t *testing.T) *restoreFixture {
 	}
 	for r, m := range map[string]*testenv.MariaDB{"REG1": f.reg1, "REG2": f.reg2} {
 		testenv.LoadSample(t, m, r)
-		m.CreateUser(t, "backupuser", password, grants)
+		m.CreateUser(t, "backupuser", password, testenv.BackupGrants)
 	}
 	test := testenv.StartMariaDB(t)
 	test.CreateUser(t, "restoreuser", restorePassword, restoreGrants)

@@ -25,7 +25,7 @@ func TestS3ShipListRestore(t *testing.T) {
 	bucket := srv.CreateBucket(t, "e2e", false)
 	reg := testenv.StartMariaDB(t)
 	testenv.LoadSample(t, reg, "REG1")
-	reg.CreateUser(t, "backupuser", password, grants)
+	reg.CreateUser(t, "backupuser", password, testenv.BackupGrants)
 	test := testenv.StartMariaDB(t)
 	test.CreateUser(t, "restoreuser", restorePassword, restoreGrants)
 	target := testenv.StartMariaDB(t)

@@ -178,7 +178,7 @@ func webEnv(t *testing.T) (map[string]string, []*testenv.MariaDB) {
 	for _, region := range []string{"REG1", "REG2"} {
 		m := testenv.StartMariaDB(t)
 		testenv.LoadSample(t, m, region)
-		m.CreateUser(t, "backupuser", password, grants)
+		m.CreateUser(t, "backupuser", password, testenv.BackupGrants)
 		sources = append(sources, m)
 	}
 	testServer := testenv.StartMariaDB(t)

@@ -26,7 +26,6 @@ const (
 
 	password        = `in"put pw#'`
 	restorePassword = `re"store pw#'`
-	grants          = "SELECT, LOCK TABLES, RELOAD, SHOW VIEW, REPLICATION CLIENT, EVENT, TRIGGER, PROCESS ON *.*"
 )
 
 // run executes the binary with exactly env (see testenv.Command) and waits
@@ -70,7 +69,7 @@ func source(t *testing.T) *testenv.MariaDB {
 	t.Helper()
 	m := testenv.StartMariaDB(t)
 	testenv.LoadSample(t, m, "REG1")
-	m.CreateUser(t, "backupuser", password, grants)
+	m.CreateUser(t, "backupuser", password, testenv.BackupGrants)
 	return m
 }
 

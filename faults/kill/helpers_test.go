@@ -29,7 +29,6 @@ func TestMain(m *testing.M) {
 
 const (
 	sourcePassword  = `k1ll"src pw#'`
-	sourceGrants    = "SELECT, LOCK TABLES, RELOAD, SHOW VIEW, REPLICATION CLIENT, EVENT, TRIGGER, PROCESS ON *.*"
 	restorePassword = `k1ll"rst pw#'`
 	restoreGrants   = "ALL PRIVILEGES ON *.*"
 )
@@ -56,7 +55,7 @@ func newFleet(t *testing.T) *fleet {
 	f := &fleet{dir: t.TempDir()}
 	f.source = testenv.StartMariaDB(t)
 	testenv.LoadSample(t, f.source, "REG1")
-	f.source.CreateUser(t, "backupuser", sourcePassword, sourceGrants)
+	f.source.CreateUser(t, "backupuser", sourcePassword, testenv.BackupGrants)
 	f.testServer = testenv.StartMariaDB(t)
 	f.testServer.CreateUser(t, "restoreuser", restorePassword, restoreGrants)
 	pw := testenv.WriteFile(t, filepath.Join(f.dir, "source.password"), sourcePassword, 0o600)

@@ -26,7 +26,6 @@ import (
 
 const (
 	sourcePassword  = `l0ad"src pw#'`
-	sourceGrants    = "SELECT, LOCK TABLES, RELOAD, SHOW VIEW, REPLICATION CLIENT, EVENT, TRIGGER, PROCESS ON *.*"
 	restorePassword = `l0ad"rst pw#'`
 	restoreGrants   = "ALL PRIVILEGES ON *.*"
 
@@ -128,7 +127,7 @@ func TestLoad50Regions500Jobs(t *testing.T) {
 	for i, letter := range []byte("ABCDE") {
 		m := testenv.StartMariaDB(t)
 		m.Exec(t, sourceData(i))
-		m.CreateUser(t, "backupuser", sourcePassword, sourceGrants)
+		m.CreateUser(t, "backupuser", sourcePassword, testenv.BackupGrants)
 		servers[letter] = m
 	}
 	var regions, regionNames []string

@@ -33,7 +33,6 @@ func TestMain(m *testing.M) {
 
 const (
 	sourcePassword  = `n4ts"src pw#'`
-	sourceGrants    = "SELECT, LOCK TABLES, RELOAD, SHOW VIEW, REPLICATION CLIENT, EVENT, TRIGGER, PROCESS ON *.*"
 	restorePassword = `n4ts"rst pw#'`
 	restoreGrants   = "ALL PRIVILEGES ON *.*"
 )
@@ -62,7 +61,7 @@ func newFleet(t *testing.T) *fleet {
 	for _, r := range regions {
 		m := testenv.StartMariaDB(t)
 		testenv.LoadSample(t, m, r)
-		m.CreateUser(t, "backupuser", sourcePassword, sourceGrants)
+		m.CreateUser(t, "backupuser", sourcePassword, testenv.BackupGrants)
 		f.sources[r] = m
 	}
 	testenv.WriteFile(t, filepath.Join(f.secrets, "source.password"), sourcePassword, 0o600)

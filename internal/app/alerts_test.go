@@ -197,7 +197,7 @@ func waitReport(t *testing.T, cfg *config.Config, run string) *report.Report {
 func TestAlerts(t *testing.T) {
 	reg1, test := testenv.StartMariaDB(t), testenv.StartMariaDB(t)
 	testenv.LoadSample(t, reg1, "REG1")
-	reg1.CreateUser(t, "backupuser", sourcePassword, BackupGrants)
+	reg1.CreateUser(t, "backupuser", sourcePassword, testenv.BackupGrants)
 	one := &fleet{reg1: reg1, reg2: reg1, test: test}
 
 	// One region good, one excluded (its source is down): exactly one

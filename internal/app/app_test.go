@@ -23,10 +23,6 @@ import (
 	"gravedancer/internal/testenv"
 )
 
-// BackupGrants are the privileges the dump needs: the old script's set plus
-// what a modern dump of routines, events and triggers reads.
-const BackupGrants = "SELECT, LOCK TABLES, RELOAD, SHOW VIEW, REPLICATION CLIENT, EVENT, TRIGGER, PROCESS ON *.*"
-
 const sourcePassword = `pa"ss wo#rd'\x`
 
 // fleet is two healthy regions with the sample loaded and a test server.
@@ -39,7 +35,7 @@ func startFleet(t *testing.T) *fleet {
 	f := &fleet{reg1: testenv.StartMariaDB(t), reg2: testenv.StartMariaDB(t), test: testenv.StartMariaDB(t)}
 	for region, m := range map[string]*testenv.MariaDB{"REG1": f.reg1, "REG2": f.reg2} {
 		testenv.LoadSample(t, m, region)
-		m.CreateUser(t, "backupuser", sourcePassword, BackupGrants)
+		m.CreateUser(t, "backupuser", sourcePassword, testenv.BackupGrants)
 	}
 	return f
 }

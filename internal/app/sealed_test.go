@@ -64,7 +64,7 @@ func newSealedSetup(t *testing.T) *sealedSetup {
 	t.Helper()
 	s := &sealedSetup{src: testenv.StartMariaDB(t), test: testenv.StartMariaDB(t)}
 	testenv.LoadSample(t, s.src, "REG1")
-	s.src.CreateUser(t, "backupuser", sourcePassword, BackupGrants)
+	s.src.CreateUser(t, "backupuser", sourcePassword, testenv.BackupGrants)
 	nonce := make([]byte, 12)
 	rand.Read(nonce)
 	s.canary = "gd-canary-" + hex.EncodeToString(nonce)

@@ -20,14 +20,6 @@ import (
 	"gravedancer/internal/testenv"
 )
 
-// backupGrants is what a backup account needs for every consistency mode:
-// SELECT, SHOW VIEW, TRIGGER, EVENT to read all objects (routines come from
-// mysql.proc through SELECT); LOCK TABLES for the per-database locks of
-// "none"; RELOAD for FLUSH TABLES WITH READ LOCK ("lock-all"); PROCESS for
-// the INFORMATION_SCHEMA.FILES query on tablespaces; REPLICATION CLIENT
-// (BINLOG MONITOR) for SHOW MASTER STATUS should --master-data be added.
-const backupGrants = "SELECT, LOCK TABLES, RELOAD, SHOW VIEW, REPLICATION CLIENT, EVENT, TRIGGER, PROCESS ON *.*"
-
 // backupPassword has every character an option file or a shell could trip on.
 const backupPassword = `b@ck"up \#'=;pw`
 
@@ -45,7 +37,7 @@ func startSource(t *testing.T, region string) (*testenv.MariaDB, Source) {
 	requireTool(t)
 	m := testenv.StartMariaDB(t)
 	testenv.LoadSample(t, m, region)
-	m.CreateUser(t, "gd_backup", backupPassword, backupGrants)
+	m.CreateUser(t, "gd_backup", backupPassword, testenv.BackupGrants)
 	return m, Source{Region: region, Host: m.Host, Port: m.Port, User: "gd_backup", Password: backupPassword}
 }
 
@@ -116,7 +108,7 @@ func TestDumpBinlogPosition(t *testing.T) {
 	// Writes in a second replication domain make the GTID position a list.
 	m.Exec(t, "SET SESSION gtid_domain_id=7; CREATE DATABASE binlog_extra;"+
 		"CREATE TABLE binlog_extra.t (id INT PRIMARY KEY); INSERT INTO binlog_extra.t VALUES (1),(2),(3);")
-	m.CreateUser(t, "gd_backup", backupPassword, backupGrants)
+	m.CreateUser(t, "gd_backup", backupPassword, testenv.BackupGrants)
 	// Without REPLICATION CLIENT (BINLOG MONITOR) the position cannot be
 	// read: such an account still gets its dump, without coordinates.
 	m.CreateUser(t, "gd_nomonitor", backupPassword, "SELECT, LOCK TABLES, RELOAD, SHOW VIEW, EVENT, TRIGGER, PROCESS ON *.*")
@@ -170,7 +162,7 @@ func TestDumpBinlogPositionUnderWrites(t *testing.T) {
 	requireTool(t)
 	m := testenv.StartMariaDBArgs(t, "--log-bin=mysql-bin", "--server-id=1")
 	addBigTable(t, m)
-	m.CreateUser(t, "gd_backup", backupPassword, backupGrants)
+	m.CreateUser(t, "gd_backup", backupPassword, testenv.BackupGrants)
 	before := binlogStatus(t, m)
 	d := newDumper(t, Options{Timeout: 5 * time.Minute})
 	d.hookAfter = 1

@@ -1048,7 +1048,7 @@ func TestPipelinePerRoleUsers(t *testing.T) {
 	for _, name := range []string{"REG1", "REG2"} {
 		m := testenv.StartMariaDB(t)
 		testenv.LoadSample(t, m, name)
-		m.CreateUser(t, "backupuser", sourcePassword, "SELECT, LOCK TABLES, RELOAD, SHOW VIEW, REPLICATION CLIENT, EVENT, TRIGGER, PROCESS ON *.*")
+		m.CreateUser(t, "backupuser", sourcePassword, testenv.BackupGrants)
 		regions = append(regions, name+"="+m.Addr())
 	}
 	regions = append(regions, "REG3="+testenv.DeadAddr(t))

@@ -240,6 +240,16 @@ func (m *MariaDB) ExecScript(t testing.TB, script string) {
 	}
 }
 
+// BackupGrants is what the tests' backup account gets: README "Grants"
+// plus PROCESS, so one account serves every dump tool and mode. SELECT,
+// SHOW VIEW, TRIGGER, EVENT read all objects (routines come from mysql.proc
+// through SELECT); LOCK TABLES for the per-database locks of consistency
+// "none"; RELOAD for FLUSH TABLES WITH READ LOCK ("lock-all"); PROCESS for
+// the INFORMATION_SCHEMA.FILES query on tablespaces (MySQL 8, mydumper's
+// long-query guard); REPLICATION CLIENT (BINLOG MONITOR) for SHOW MASTER
+// STATUS, the binlog position in the manifest.
+const BackupGrants = "SELECT, LOCK TABLES, RELOAD, SHOW VIEW, REPLICATION CLIENT, EVENT, TRIGGER, PROCESS ON *.*"
+
 // CreateUser creates (or re-creates) user@'127.0.0.1' and user@'localhost'
 // with password and, unless grants is "", runs GRANT <grants> TO each, e.g.
 // grants "SELECT, SHOW VIEW, TRIGGER, EVENT ON *.*".
