@@ -115,17 +115,26 @@ func TestValidateNamesTheVariable(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			setEnv(t, c.env)
 			_, err := Load()
-			var ce *Error
-			if !errors.As(err, &ce) {
-				t.Fatalf("err = %v, want *config.Error", err)
-			}
-			if ce.Var != c.want || !strings.Contains(ce.Msg, c.msg) {
-				t.Errorf("err = %q, want variable %s and message containing %q", err, c.want, c.msg)
-			}
-			if strings.Contains(err.Error(), "s3cret") || strings.Contains(err.Error(), "hunter2") {
-				t.Errorf("error leaks a secret: %v", err)
-			}
+			wantError(t, err, c.want, c.msg, "s3cret", "hunter2")
 		})
+	}
+}
+
+// wantError asserts that err is a *config.Error naming variable, with msg
+// in its message and none of secrets anywhere in it.
+func wantError(t *testing.T, err error, variable, msg string, secrets ...string) {
+	t.Helper()
+	var ce *Error
+	if !errors.As(err, &ce) {
+		t.Fatalf("err = %v, want *config.Error", err)
+	}
+	if ce.Var != variable || !strings.Contains(ce.Msg, msg) {
+		t.Errorf("err = %q, want variable %s and message containing %q", err, variable, msg)
+	}
+	for _, s := range secrets {
+		if strings.Contains(err.Error(), s) {
+			t.Errorf("error leaks a secret: %v", err)
+		}
 	}
 }
 

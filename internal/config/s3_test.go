@@ -1,10 +1,8 @@
 package config
 
 import (
-	"errors"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 )
 
@@ -39,16 +37,7 @@ func TestS3Config(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			setEnv(t, c.env)
 			_, err := Load()
-			var ce *Error
-			if !errors.As(err, &ce) {
-				t.Fatalf("err = %v, want *config.Error", err)
-			}
-			if ce.Var != c.want || !strings.Contains(ce.Msg, c.msg) {
-				t.Errorf("err = %q, want variable %s and message containing %q", err, c.want, c.msg)
-			}
-			if strings.Contains(err.Error(), "hunter2") {
-				t.Errorf("error leaks a secret: %v", err)
-			}
+			wantError(t, err, c.want, c.msg, "hunter2")
 		})
 	}
 
