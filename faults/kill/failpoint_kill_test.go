@@ -196,7 +196,7 @@ func TestWorkerKilledDuringRestore(t *testing.T) {
 		t.Fatalf("%d restore records in %+v, want 1", n, k.region.Stages)
 	}
 	checkRedelivered(t, k.js, rec, k.survivor)
-	checkSpool(t, k.f, "REG1")
+	testenv.CheckOneShippedBackup(t, k.f.env["GD_SPOOL_DIR"], k.f.env["GD_SHIP_DIR"], "REG1")
 
 	db := k.f.testServer.DB(t)
 	for _, n := range userDatabases(t, db) {
@@ -235,7 +235,7 @@ func TestWorkerKilledDuringShip(t *testing.T) {
 		t.Fatalf("%d ship records in %+v, want 1", n, k.region.Stages)
 	}
 	checkRedelivered(t, k.js, rec, k.survivor)
-	checkSpool(t, k.f, "REG1")
+	testenv.CheckOneShippedBackup(t, k.f.env["GD_SPOOL_DIR"], k.f.env["GD_SHIP_DIR"], "REG1")
 }
 
 // TestWorkerKilledAfterPublish SIGKILLs a stage's worker after it published
@@ -265,7 +265,7 @@ func TestWorkerKilledAfterPublish(t *testing.T) {
 				t.Errorf("%s consumer: %d waiting, %d unacked, %d redelivered; want its one job done",
 					next, ci.NumPending, ci.NumAckPending, ci.NumRedelivered)
 			}
-			checkSpool(t, k.f, "REG1")
+			testenv.CheckOneShippedBackup(t, k.f.env["GD_SPOOL_DIR"], k.f.env["GD_SHIP_DIR"], "REG1")
 		})
 	}
 }

@@ -1,12 +1,7 @@
 package kill
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
-	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"gravedancer/internal/app"
@@ -74,7 +69,7 @@ func TestWorkerKilledDuringDump(t *testing.T) {
 	}
 	checkRedelivered(t, js, dumps[0], survivor)
 	waitForRunReport(t, f, "K1")
-	checkSpool(t, f, "REG1")
+	testenv.CheckOneShippedBackup(t, f.env["GD_SPOOL_DIR"], f.env["GD_SHIP_DIR"], "REG1")
 }
 
 // waitForRunReport waits for the service to file run's report in the spool,
@@ -86,62 +81,4 @@ func waitForRunReport(t *testing.T, f *fleet, run string) {
 		m, _ := filepath.Glob(filepath.Join(f.env["GD_SPOOL_DIR"], "*", "run-"+run+".json"))
 		return len(m) == 1
 	})
-}
-
-// checkSpool asserts one artifact of region in the spool and one in the ship
-// dir, no temp files in either, and that the shipped copy matches the
-// manifest.
-func checkSpool(t *testing.T, f *fleet, region string) {
-	t.Helper()
-	spool := f.env["GD_SPOOL_DIR"]
-	isArtifact := func(n string) bool {
-		return strings.HasPrefix(n, "mdb_bkp_"+region+"-") && (strings.HasSuffix(n, ".sql.gz") || strings.HasSuffix(n, ".sql.zst"))
-	}
-	var artifacts, shippedNames []string
-	for _, n := range testenv.WalkNames(t, spool) {
-		if strings.Contains(n, ".tmp-") {
-			t.Errorf("temp file %s left in the spool", n)
-		}
-		if isArtifact(n) {
-			artifacts = append(artifacts, n)
-		}
-	}
-	if len(artifacts) != 1 {
-		t.Fatalf("%s artifacts in the spool = %v, want exactly 1", region, artifacts)
-	}
-	for _, n := range testenv.WalkNames(t, f.env["GD_SHIP_DIR"]) {
-		if strings.Contains(n, ".tmp-") {
-			t.Errorf("temp file %s left in the ship dir", n)
-		}
-		if isArtifact(n) {
-			shippedNames = append(shippedNames, n)
-		}
-	}
-	if len(shippedNames) != 1 {
-		t.Errorf("%s artifacts in the ship dir = %v, want exactly 1", region, shippedNames)
-	}
-	matches, _ := filepath.Glob(filepath.Join(spool, "*", strings.TrimSuffix(strings.TrimSuffix(artifacts[0], ".gz"), ".sql")+".manifest.json"))
-	if len(matches) != 1 {
-		t.Fatalf("manifest of %s: found %v, want 1", artifacts[0], matches)
-	}
-	var m job.Manifest
-	b, err := os.ReadFile(matches[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatal(err)
-	}
-	shipped, _ := filepath.Glob(filepath.Join(f.env["GD_SHIP_DIR"], "*", artifacts[0]))
-	if len(shipped) != 1 {
-		t.Fatalf("shipped copies of %s = %v, want 1", artifacts[0], shipped)
-	}
-	data, err := os.ReadFile(shipped[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum := sha256.Sum256(data)
-	if got := hex.EncodeToString(sum[:]); got != m.SHA256 {
-		t.Errorf("shipped %s sha256 = %s, want %s (manifest)", shipped[0], got, m.SHA256)
-	}
 }

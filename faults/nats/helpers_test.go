@@ -2,8 +2,6 @@ package nats
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -307,7 +305,7 @@ func checkRun(t *testing.T, ctx context.Context, js jetstream.JetStream, watch *
 		return len(m) == 1
 	})
 	for _, r := range regions {
-		checkSpool(t, env, r)
+		testenv.CheckOneShippedBackup(t, env["GD_SPOOL_DIR"], env["GD_SHIP_DIR"], r)
 	}
 	// The last stage acks after it announced the region done.
 	if !testenv.Eventually(patience, func() bool { return streamMsgs(ctx, js, pipeline.StreamJobs) == 0 }) {
@@ -361,57 +359,5 @@ func checkStatus(t *testing.T, env map[string]string, workers []*testenv.Process
 	sort.Strings(want)
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("status lists workers with pids %v, want %v (the running workers)", got, want)
-	}
-}
-
-// checkSpool asserts one artifact of region in the spool, no temp files in
-// the spool or the ship dir, and a shipped copy matching the manifest.
-func checkSpool(t *testing.T, env map[string]string, region string) {
-	t.Helper()
-	spool := env["GD_SPOOL_DIR"]
-	var artifacts []string
-	for _, n := range testenv.WalkNames(t, spool) {
-		if strings.Contains(n, ".tmp-") {
-			t.Errorf("temp file %s left in the spool", n)
-		}
-		if strings.HasPrefix(n, "mdb_bkp_"+region+"-") && (strings.HasSuffix(n, ".sql.gz") || strings.HasSuffix(n, ".sql.zst")) {
-			artifacts = append(artifacts, n)
-		}
-	}
-	if len(artifacts) != 1 {
-		t.Errorf("%s artifacts in the spool = %v, want exactly 1", region, artifacts)
-		return
-	}
-	for _, n := range testenv.WalkNames(t, env["GD_SHIP_DIR"]) {
-		if strings.Contains(n, ".tmp-") {
-			t.Errorf("temp file %s left in the ship dir", n)
-		}
-	}
-	stem := strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(artifacts[0], ".gz"), ".zst"), ".sql")
-	matches, _ := filepath.Glob(filepath.Join(spool, "*", stem+".manifest.json"))
-	if len(matches) != 1 {
-		t.Errorf("manifest of %s: found %v, want 1", artifacts[0], matches)
-		return
-	}
-	var m job.Manifest
-	b, err := os.ReadFile(matches[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatal(err)
-	}
-	shipped, _ := filepath.Glob(filepath.Join(env["GD_SHIP_DIR"], "*", artifacts[0]))
-	if len(shipped) != 1 {
-		t.Errorf("shipped copies of %s = %v, want 1", artifacts[0], shipped)
-		return
-	}
-	data, err := os.ReadFile(shipped[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum := sha256.Sum256(data)
-	if got := hex.EncodeToString(sum[:]); got != m.SHA256 {
-		t.Errorf("shipped %s sha256 = %s, want %s (manifest)", shipped[0], got, m.SHA256)
 	}
 }
