@@ -68,6 +68,13 @@ func env(t *testing.T, f *fleet, extra map[string]string) *config.Config {
 		"GD_RETRY_DELAY":          "50ms",
 		"GD_ACK_WAIT":             "5s",
 	}
+	return loadConfig(t, vars, extra)
+}
+
+// loadConfig sets vars, then extra over them, as the environment and
+// loads the configuration from it.
+func loadConfig(t *testing.T, vars, extra map[string]string) *config.Config {
+	t.Helper()
 	for k, v := range extra {
 		vars[k] = v
 	}

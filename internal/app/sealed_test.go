@@ -98,17 +98,7 @@ func (s *sealedSetup) config(t *testing.T, spool, state string, extra map[string
 		"GD_MAX_DELIVER": "2", "GD_RETRY_DELAY": "50ms", "GD_ACK_WAIT": "5s",
 		"GD_ENCRYPT": "", "GD_ENCRYPT_RECIPIENTS_FILE": "", "GD_DECRYPT_IDENTITY_FILE": "",
 	}
-	for k, v := range extra {
-		vars[k] = v
-	}
-	for k, v := range vars {
-		t.Setenv(k, v)
-	}
-	cfg, err := config.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cfg
+	return loadConfig(t, vars, extra)
 }
 
 // TestSealedPipeline takes a sealed backup through every stage and then
