@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"io"
+	"maps"
 	"os/exec"
 	"slices"
 	"strings"
@@ -93,7 +94,7 @@ func TestGenerate(t *testing.T) {
 	if _, err := Generate(ctx, db, target, 42); err != nil {
 		t.Fatal(err)
 	}
-	if again := checksums(ctx, t, db, st); !mapsEqual(first, again) {
+	if again := checksums(ctx, t, db, st); !maps.Equal(first, again) {
 		t.Errorf("seed 42 twice gave different data:\n%v\n%v", first, again)
 	}
 	if _, err := Generate(ctx, db, target, 43); err != nil {
@@ -131,18 +132,6 @@ func checksums(ctx context.Context, t *testing.T, db *sql.DB, st Stats) map[stri
 		t.Fatalf("CHECKSUM TABLE returned %d rows for %d tables", len(out), len(st.Tables))
 	}
 	return out
-}
-
-func mapsEqual(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
 }
 
 // dumpSize runs mariadb-dump -A with the flags gravedancer's dumper uses

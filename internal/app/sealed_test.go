@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -175,7 +176,7 @@ func TestSealedPipeline(t *testing.T) {
 			if err != nil || !res.OK() {
 				t.Fatalf("%s: restore: %v", filepath.Base(key), err)
 			}
-			if got := checksums(t, testDB); !mapsEqual(got, want) {
+			if got := checksums(t, testDB); !maps.Equal(got, want) {
 				t.Errorf("%s: CHECKSUM TABLE differs from the source:\n got %v\nwant %v", filepath.Base(key), got, want)
 			}
 		}
@@ -365,18 +366,6 @@ func checksums(t *testing.T, db *sql.DB) map[string]int64 {
 		t.Fatal("no tables to checksum")
 	}
 	return out
-}
-
-func mapsEqual(a, b map[string]int64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
 }
 
 // statements is the test server's count of CREATE DATABASE, CREATE TABLE
